@@ -1,0 +1,40 @@
+# TinyBench: `make test` runs every test, `make demo` runs the main job on bundled data.
+SWIFT ?= swift
+# Debian packages the build and the tests need.
+DEB_PACKAGES := libserialport-dev libusb-1.0-0-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build release test demo bench clean
+
+all: build
+
+## deps: install the Debian packages the build needs (only those missing)
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## test: build everything and run every test target
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## demo: the bundled demo run (see README)
+demo: release
+	@Scripts/demo
+
+## bench: runtime speed against TFLM's reference kernels (see Docs/PERFORMANCE.md)
+bench: release
+	@Benchmarks/runtime/run
+
+clean:
+	rm -rf .build

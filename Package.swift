@@ -1,0 +1,29 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "TinyBench",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tinybench", targets: ["tinybench"]),
+        .library(name: "TinyRuntime", targets: ["TinyRuntime"]),
+        .library(name: "TinyBench", targets: ["TinyBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "TinyRuntime"),
+        .target(name: "TinyBench", dependencies: ["TinyRuntime"]),
+        .executableTarget(
+            name: "tinybench",
+            dependencies: [
+                "TinyBench", "TinyRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TinyRuntimeTests", dependencies: ["TinyRuntime"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TinyBenchTests", dependencies: ["TinyBench"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

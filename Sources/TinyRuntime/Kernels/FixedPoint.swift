@@ -1,0 +1,117 @@
+import Foundation
+
+/// TFLM's fixed-point arithmetic (tensorflow/lite/kernels/internal/common.h and
+/// gemmlowp's fixedpoint.h), reproduced to the bit.
+///
+/// A real multiplier is stored as a Q31 mantissa and a power-of-two exponent;
+/// applying it takes two rounding steps (a rounding doubling high multiply, then
+/// a rounding right shift with halves away from zero). A single-rounding variant
+/// differs by one on some elements, so both steps are kept.
+public enum FixedPoint {
+    /// Splits `real` into a Q31 multiplier and an exponent, like TFLM's
+    /// `QuantizeMultiplier`: `real ≈ multiplier / 2^31 * 2^shift`.
+    public static func quantizeMultiplier(_ real: Double) -> (multiplier: Int32, shift: Int) {
+        if real == 0 { return (0, 0) }
+        let fr = frexp(real)
+        var shift = fr.1
+        var q = Int64((fr.0 * Double(1 << 31)).rounded(.toNearestOrAwayFromZero))
+        if q == Int64(1) << 31 {
+            q /= 2
+            shift += 1
+        }
+        if shift < -31 {
+            // Too small for 32 bits: TFLM flushes the multiplier to zero.
+            return (0, 0)
+        }
+        if shift > 30 {
+            return (Int32.max, 30)
+        }
+        return (Int32(q), shift)
+    }
+
+    /// gemmlowp `SaturatingRoundingDoublingHighMul`.
+    @inline(__always)
+    public static func saturatingRoundingDoublingHighMul(_ a: Int32, _ b: Int32) -> Int32 {
+        if a == b && a == Int32.min { return Int32.max }
+        let ab = Int64(a) * Int64(b)
+        let nudge: Int64 = ab >= 0 ? (1 << 30) : (1 - (1 << 30))
+        return Int32(truncatingIfNeeded: (ab + nudge) / (1 << 31))
+    }
+
+    /// gemmlowp `RoundingDivideByPOT`: arithmetic right shift rounding halves
+    /// away from zero; `exponent` may be 0...31.
+    @inline(__always)
+    public static func roundingDivideByPOT(_ x: Int32, _ exponent: Int) -> Int32 {
+        let mask = (Int64(1) << exponent) - 1
+        let remainder = Int64(x) & mask
+        let threshold = (mask >> 1) + (x < 0 ? 1 : 0)
+        return (x >> Int32(exponent)) &+ (remainder > threshold ? 1 : 0)
+    }
+
+    /// TFLM `MultiplyByQuantizedMultiplier` (double rounding).
+    @inline(__always)
+    public static func multiply(_ x: Int32, by multiplier: Int32, shift: Int) -> Int32 {
+        let left = shift > 0 ? shift : 0
+        let right = shift > 0 ? 0 : -shift
+        return roundingDivideByPOT(saturatingRoundingDoublingHighMul(x &* (1 << Int32(left)), multiplier), right)
+    }
+
+    /// The clamp range of an int8 output with a fused activation
+    /// (TFLM `CalculateActivationRangeQuantized`).
+    public static func activationRange(_ activation: FusedActivation, scale: Float, zeroPoint: Int32,
+                                       qmin: Int32 = -128, qmax: Int32 = 127) -> (min: Int32, max: Int32) {
+        func quantize(_ f: Float) -> Int32 {
+            zeroPoint + Int32((f / scale).rounded(.toNearestOrAwayFromZero))
+        }
+        switch activation {
+        case .relu: return (max(qmin, quantize(0)), qmax)
+        case .relu6: return (max(qmin, quantize(0)), min(qmax, quantize(6)))
+        case .reluN1To1: return (max(qmin, quantize(-1)), min(qmax, quantize(1)))
+        default: return (qmin, qmax)
+        }
+    }
+}
+
+/// A precomputed requantization step `x → round(x * real) + zeroPoint`, clamped.
+///
+/// Stored split into the pieces the two rounding steps need so the hot loop does
+/// no branching on the shift's sign.
+public struct Requantizer: Sendable {
+    public let multiplier: Int32
+    public let leftShift: Int32
+    public let rightShift: Int
+    // Precomputed for roundingDivideByPOT.
+    @usableFromInline let mask: Int64
+    @usableFromInline let halfMask: Int64
+
+    public init(real: Double) {
+        let (m, s) = FixedPoint.quantizeMultiplier(real)
+        self.init(multiplier: m, shift: s)
+    }
+
+    public init(multiplier: Int32, shift: Int) {
+        self.multiplier = multiplier
+        leftShift = Int32(max(shift, 0))
+        rightShift = max(-shift, 0)
+        mask = (Int64(1) << rightShift) - 1
+        halfMask = mask >> 1
+    }
+
+    /// `MultiplyByQuantizedMultiplier(x, multiplier, shift)`, bit-exact.
+    @inline(__always)
+    public func apply(_ x: Int32) -> Int32 {
+        let a = x &<< leftShift
+        let b = multiplier
+        if a == Int32.min && b == Int32.min { return rounded(Int32.max) }
+        let ab = Int64(a) * Int64(b)
+        let nudge: Int64 = ab >= 0 ? (1 << 30) : (1 - (1 << 30))
+        return rounded(Int32(truncatingIfNeeded: (ab + nudge) / (1 << 31)))
+    }
+
+    @inline(__always)
+    private func rounded(_ h: Int32) -> Int32 {
+        let remainder = Int64(h) & mask
+        let threshold = halfMask + (h < 0 ? 1 : 0)
+        return (h >> Int32(rightShift)) &+ (remainder > threshold ? 1 : 0)
+    }
+}

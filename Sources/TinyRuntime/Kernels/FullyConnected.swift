@@ -1,0 +1,97 @@
+/// FULLY_CONNECTED, int8 input/output, int8 weights `[units][depth]`, int32 bias.
+///
+/// Arithmetic of TFLM's reference int8 `FullyConnected`: per row,
+/// `bias + Σ (x - inputZeroPoint) · w`, one requantizer for the whole tensor
+/// (TFLite's `GetQuantizedConvolutionMultipler`: the input and filter scales
+/// are multiplied in float, then divided by the output scale in double), then
+/// the output zero point and the activation clamp.
+final class FullyConnected: PreparedKernel {
+    private let input: UnsafePointer<Int8>
+    private let output: UnsafeMutablePointer<Int8>
+    private let weights: Scratch<Int16>
+    private let bias: Scratch<Int32>
+    private let requantizers: [Requantizer]
+    private let row: Scratch<Int16>
+    private let accumulators: Scratch<Int32>
+    private let inputZeroPoint: Int16
+    private let outputZeroPoint: Int32
+    private let range: (min: Int32, max: Int32)
+    private let batches: Int, depth: Int, units: Int, paddedDepth: Int
+
+    static func prepare(_ c: KernelContext) throws(ModelError) -> FullyConnected {
+        guard case let .fullyConnected(activation, weightsFormat, _, asymmetric) = c.op.options else {
+            throw c.unsupported("expected FullyConnectedOptions")
+        }
+        guard weightsFormat == 0 else { throw c.unsupported("shuffled weights format \(weightsFormat)") }
+        guard !asymmetric else { throw c.unsupported("asymmetric_quantize_inputs (hybrid) mode") }
+        let input = try c.input(0), filter = try c.input(1), output = try c.output(0)
+        try c.requireType(input, .int8, role: "input")
+        try c.requireType(filter, .int8, role: "filter")
+        try c.requireType(output, .int8, role: "output")
+        try c.requireRank(filter, 2, role: "filter")
+        let (units, depth) = (filter.shape[0], filter.shape[1])
+        try c.require(depth > 0 && input.elementCount % depth == 0,
+                      "input of \(input.elementCount) elements is not a multiple of the filter depth \(depth)")
+        let batches = input.elementCount / depth
+        try c.require(output.elementCount == batches * units,
+                      "output has \(output.elementCount) elements, expected \(batches) x \(units)")
+        let iq = try input.requireQuantization(c.op.label)
+        let fq = try filter.requireQuantization(c.op.label)
+        let oq = try output.requireQuantization(c.op.label)
+        try c.require(fq.zeroPoints.allSatisfy { $0 == 0 }, "filter zero points must be 0")
+        let requantizers: [Requantizer]
+        if fq.isPerChannel {
+            try c.require(fq.scales.count == units, "filter has \(fq.scales.count) scales for \(units) units")
+            requantizers = try c.channelRequantizers(input: input, filter: filter, output: output, channels: units)
+        } else {
+            let product = Double(iq.scale * fq.scale)
+            requantizers = [Requantizer](repeating: Requantizer(real: product / Double(oq.scale)), count: units)
+        }
+        let padded = DotProduct.paddedLength(depth)
+        return FullyConnected(
+            input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
+            weights: Scratch(DotProduct.packRows(try c.int8Constant(filter), rows: units, length: depth), padding: 0),
+            bias: Scratch(try c.bias(at: 2, channels: units), padding: 0), requantizers: requantizers,
+            row: Scratch(count: padded, value: 0), accumulators: Scratch(count: units, value: 0),
+            inputZeroPoint: Int16(iq.zeroPoint), outputZeroPoint: oq.zeroPoint,
+            range: FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint),
+            batches: batches, depth: depth, units: units, paddedDepth: padded)
+    }
+
+    private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Int16>,
+                 bias: Scratch<Int32>, requantizers: [Requantizer], row: Scratch<Int16>, accumulators: Scratch<Int32>,
+                 inputZeroPoint: Int16, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
+                 batches: Int, depth: Int, units: Int, paddedDepth: Int) {
+        self.input = input
+        self.output = output
+        self.weights = weights
+        self.bias = bias
+        self.requantizers = requantizers
+        self.row = row
+        self.accumulators = accumulators
+        self.inputZeroPoint = inputZeroPoint
+        self.outputZeroPoint = outputZeroPoint
+        self.range = range
+        self.batches = batches
+        self.depth = depth
+        self.units = units
+        self.paddedDepth = paddedDepth
+    }
+
+    func eval() {
+        let x = row.pointer
+        let acc = accumulators.pointer
+        requantizers.withUnsafeBufferPointer { rq in
+            for b in 0..<batches {
+                let src = input + b * depth
+                for i in 0..<depth { x[i] = Int16(src[i]) &- inputZeroPoint }
+                DotProduct.rows(x, weights.pointer, length: paddedDepth, rows: units, bias: bias.pointer, out: acc)
+                let out = output + b * units
+                for o in 0..<units {
+                    let v = rq[o].apply(acc[o]) &+ outputZeroPoint
+                    out[o] = Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// Element pairing of a binary elementwise operator with NumPy-style broadcasting.
+///
+/// Same shapes need no index tables; otherwise prepare computes, once, the flat
+/// index into each input for every output element.
+enum BroadcastPlan {
+    case sameShape(count: Int)
+    case indexed(first: [Int32], second: [Int32])
+
+    init(_ a: [Int], _ b: [Int], output: [Int], _ c: KernelContext) throws(ModelError) {
+        if a == b {
+            try c.require(output.reduce(1, *) == a.reduce(1, *), "output shape \(output) does not match inputs \(a)")
+            self = .sameShape(count: a.reduce(1, *))
+            return
+        }
+        let rank = max(a.count, b.count)
+        let pa = [Int](repeating: 1, count: rank - a.count) + a
+        let pb = [Int](repeating: 1, count: rank - b.count) + b
+        var shape = [Int]()
+        for d in 0..<rank {
+            guard pa[d] == pb[d] || pa[d] == 1 || pb[d] == 1 else {
+                throw .invalid("\(c.op.label): shapes \(a) and \(b) cannot be broadcast")
+            }
+            shape.append(pa[d] == 1 ? pb[d] : pa[d])
+        }
+        try c.require(shape.reduce(1, *) == output.reduce(1, *), "output shape \(output) does not match broadcast shape \(shape)")
+        func strides(_ s: [Int]) -> [Int] {
+            var out = [Int](repeating: 0, count: rank)
+            var step = 1
+            for d in stride(from: rank - 1, through: 0, by: -1) {
+                out[d] = s[d] == 1 ? 0 : step
+                step *= s[d]
+            }
+            return out
+        }
+        let sa = strides(pa), sb = strides(pb)
+        let total = shape.reduce(1, *)
+        var ia = [Int32](repeating: 0, count: total), ib = [Int32](repeating: 0, count: total)
+        var index = [Int](repeating: 0, count: rank)
+        for i in 0..<total {
+            var fa = 0, fb = 0
+            for d in 0..<rank {
+                fa += index[d] * sa[d]
+                fb += index[d] * sb[d]
+            }
+            ia[i] = Int32(fa)
+            ib[i] = Int32(fb)
+            var d = rank - 1
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < shape[d] { break }
+                index[d] = 0
+                d -= 1
+            }
+        }
+        self = .indexed(first: ia, second: ib)
+    }
+
+    /// Calls `body(outputIndex, firstIndex, secondIndex)` for every output element.
+    @inline(__always)
+    func forEach(_ body: (Int, Int, Int) -> Void) {
+        switch self {
+        case .sameShape(let count):
+            for i in 0..<count { body(i, i, i) }
+        case .indexed(let first, let second):
+            first.withUnsafeBufferPointer { fa in
+                second.withUnsafeBufferPointer { fb in
+                    for i in 0..<fa.count { body(i, Int(fa[i]), Int(fb[i])) }
+                }
+            }
+        }
+    }
+}

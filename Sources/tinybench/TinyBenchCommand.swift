@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `tinybench` command line: thin parsing over the TinyBench and TinyRuntime libraries.
+@main
+struct TinyBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tinybench",
+        abstract: "MLPerf Tiny benchmarks on microcontrollers and on an emulated int8 MCU runtime.",
+        subcommands: [ModelCommand.self]
+    )
+}

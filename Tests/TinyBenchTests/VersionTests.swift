@@ -1,0 +1,6 @@
+import Testing
+@testable import TinyBench
+
+@Test func versionIsSemantic() {
+    #expect(TinyBenchInfo.version.split(separator: ".").count == 3)
+}
