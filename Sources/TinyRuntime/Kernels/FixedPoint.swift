@@ -11,7 +11,9 @@ public enum FixedPoint {
     /// Splits `real` into a Q31 multiplier and an exponent, like TFLM's
     /// `QuantizeMultiplier`: `real ≈ multiplier / 2^31 * 2^shift`.
     public static func quantizeMultiplier(_ real: Double) -> (multiplier: Int32, shift: Int) {
-        if real == 0 { return (0, 0) }
+        if real == 0 || real.isNaN { return (0, 0) }
+        // A zero scale in a broken model gives an infinite factor: saturate.
+        if real.isInfinite { return real > 0 ? (Int32.max, 30) : (Int32.min, 30) }
         let fr = frexp(real)
         var shift = fr.1
         var q = Int64((fr.0 * Double(1 << 31)).rounded(.toNearestOrAwayFromZero))
@@ -48,6 +50,16 @@ public enum FixedPoint {
         return (x >> Int32(exponent)) &+ (remainder > threshold ? 1 : 0)
     }
 
+    /// `round(x)` (halves away from zero) as Int32, saturating instead of
+    /// trapping on out-of-range or NaN values that a broken model can produce.
+    public static func roundedToInt32(_ x: Double) -> Int32 {
+        guard !x.isNaN else { return 0 }
+        let r = x.rounded(.toNearestOrAwayFromZero)
+        if r >= Double(Int32.max) { return Int32.max }
+        if r <= Double(Int32.min) { return Int32.min }
+        return Int32(r)
+    }
+
     /// TFLM `MultiplyByQuantizedMultiplier` (double rounding).
     @inline(__always)
     public static func multiply(_ x: Int32, by multiplier: Int32, shift: Int) -> Int32 {
@@ -61,7 +73,7 @@ public enum FixedPoint {
     public static func activationRange(_ activation: FusedActivation, scale: Float, zeroPoint: Int32,
                                        qmin: Int32 = -128, qmax: Int32 = 127) -> (min: Int32, max: Int32) {
         func quantize(_ f: Float) -> Int32 {
-            zeroPoint + Int32((f / scale).rounded(.toNearestOrAwayFromZero))
+            zeroPoint &+ roundedToInt32(Double(f / scale))
         }
         switch activation {
         case .relu: return (max(qmin, quantize(0)), qmax)

@@ -89,6 +89,16 @@ enum KernelRegistry {
         case .add: return try Add.prepare(context)
         case .softmax: return try Softmax.prepare(context)
         case .reshape: return try Reshape.prepare(context)
+        case .mul: return try Mul.prepare(context)
+        case .maxPool2D: return try MaxPool2D.prepare(context)
+        case .mean: return try Mean.prepare(context)
+        case .pad, .padV2: return try Pad.prepare(context)
+        case .concatenation: return try Concatenation.prepare(context)
+        case .logistic: return try Logistic.prepare(context)
+        case .relu: return try Relu.prepare(context)
+        case .relu6: return try Relu6.prepare(context)
+        case .quantize: return try Quantize.prepare(context)
+        case .dequantize: return try Dequantize.prepare(context)
         default:
             throw .unsupportedOperator("\(context.op.label) is not implemented by TinyRuntime")
         }

@@ -68,6 +68,7 @@ public struct BuiltinOperator: RawRepresentable, Hashable, Sendable, CustomStrin
     public static let custom = Self(rawValue: 32)
     public static let pad = Self(rawValue: 34)
     public static let mean = Self(rawValue: 40)
+    public static let padV2 = Self(rawValue: 60)
     public static let quantize = Self(rawValue: 114)
     /// Marks that the real code lives in the extended `builtin_code` field.
     static let placeholderForGreaterOpCodes = Self(rawValue: 127)

@@ -92,6 +92,15 @@ enum Gemmlowp {
         return rescale(x, from: 1, to: 0)
     }
 
+    /// gemmlowp `logistic` of a Q`integerBits` value, as Q0: 1/(1+exp(-|a|))
+    /// for positive inputs, its complement for negative ones, exactly 1/2 at 0.
+    static func logistic(_ a: Int32, integerBits: Int) -> Int32 {
+        if a == 0 { return 1 << 30 }
+        let magnitude = a > 0 ? a : 0 &- a
+        let positive = oneOverOnePlusX(expOnNegativeValues(0 &- magnitude, integerBits: integerBits))
+        return a > 0 ? positive : one(0) &- positive
+    }
+
     /// TFLM `GetReciprocal`: 1/x for a Q`integerDigits` value x > 0, as a Q0
     /// scale and the number of bits by which x exceeds one.
     static func reciprocal(_ x: Int32, integerDigits: Int) -> (scale: Int32, bitsOverUnit: Int) {

@@ -1,0 +1,41 @@
+/// MAX_POOL_2D, int8: the largest in-bounds value of each window, clamped to
+/// the fused activation's range (TFLM's reference int8 `MaxPool`).
+final class MaxPool2D: PreparedKernel {
+    private let setup: PoolSetup
+    private let maxima: Scratch<Int8>
+
+    static func prepare(_ c: KernelContext) throws(ModelError) -> MaxPool2D {
+        let setup = try PoolSetup(c)
+        return MaxPool2D(setup: setup, maxima: Scratch(count: setup.channels, value: Int8.min))
+    }
+
+    private init(setup: PoolSetup, maxima: Scratch<Int8>) {
+        self.setup = setup
+        self.maxima = maxima
+    }
+
+    func eval() {
+        let s = setup
+        let channels = s.channels
+        let m = maxima.pointer
+        let lower = Int8(truncatingIfNeeded: s.range.min), upper = Int8(truncatingIfNeeded: s.range.max)
+        var out = s.output
+        for b in 0..<s.batches {
+            let image = s.input + b * s.h.input * s.w.input * channels
+            for oy in 0..<s.h.output {
+                for ox in 0..<s.w.output {
+                    let (rows, columns) = s.window(oy, ox)
+                    m.update(repeating: Int8.min, count: channels)
+                    for y in rows {
+                        for x in columns {
+                            let src = image + (y * s.w.input + x) * channels
+                            for ch in 0..<channels { m[ch] = max(m[ch], src[ch]) }
+                        }
+                    }
+                    for ch in 0..<channels { out[ch] = min(max(m[ch], lower), upper) }
+                    out += channels
+                }
+            }
+        }
+    }
+}
