@@ -3,21 +3,24 @@
 /// Arithmetic of TFLM's reference `ConvPerChannel`: the accumulator is
 /// `bias + Σ (x - inputZeroPoint) · w`, requantized per output channel and
 /// clamped to the fused activation's range. Padding positions contribute zero.
-/// Eval gathers each output pixel's receptive field (zero point removed,
-/// padding as 0) into an int16 row and multiplies it with the repacked weights.
+/// Eval widens the input once to float with the zero point removed, gathers
+/// the receptive fields of up to four output pixels (1x1 stride-1 convolutions
+/// read the widened input in place) and multiplies them with the transposed
+/// weights through ``ExactGEMM``.
 final class Conv2D: PreparedKernel {
     private let input: UnsafePointer<Int8>
     private let output: UnsafeMutablePointer<Int8>
-    private let weights: Scratch<Int16>
-    private let bias: Scratch<Int32>
+    private let weights: Scratch<Float>        // [k][paddedChannels]
+    private let bias: Scratch<Int32>           // [paddedChannels]
     private let requantizers: [Requantizer]
-    private let patch: Scratch<Int16>
-    private let accumulators: Scratch<Int32>
-    private let inputZeroPoint: Int16
+    private let widened: Scratch<Float>        // [y][x][inChannels]
+    private let patches: Scratch<Float>        // [4][patchLength]
+    private let accumulators: Scratch<Int32>   // [4][paddedChannels]
+    private let inputZeroPoint: Float
     private let outputZeroPoint: Int32
     private let range: (min: Int32, max: Int32)
     private let h: SpatialGeometry, w: SpatialGeometry
-    private let batches: Int, inChannels: Int, outChannels: Int, patchLength: Int
+    private let batches: Int, inChannels: Int, outChannels: Int, paddedChannels: Int, patchLength: Int
     /// Whether every receptive field is one input pixel (1x1, stride 1, no padding).
     private let pointwise: Bool
 
@@ -45,30 +48,33 @@ final class Conv2D: PreparedKernel {
         let iq = try input.requireQuantization(c.op.label)
 
         let length = kh * kw * ic
-        let padded = DotProduct.paddedLength(length)
+        let padded = ExactGEMM.paddedChannels(oc)
+        let bias = try c.bias(at: 2, channels: oc)
         return Conv2D(
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
-            weights: Scratch(DotProduct.packRows(try c.int8Constant(filter), rows: oc, length: length), padding: 0),
-            bias: Scratch(try c.bias(at: 2, channels: oc), padding: 0),
+            weights: Scratch(ExactGEMM.packTransposed(try c.int8Constant(filter), channels: oc, depth: length), padding: 0),
+            bias: Scratch(bias + [Int32](repeating: 0, count: padded - oc), padding: 0),
             requantizers: try c.channelRequantizers(input: input, filter: filter, output: output, channels: oc),
-            patch: Scratch(count: padded, value: 0), accumulators: Scratch(count: oc, value: 0),
-            inputZeroPoint: Int16(iq.zeroPoint), outputZeroPoint: oq.zeroPoint,
+            widened: Scratch(count: input.shape[1] * input.shape[2] * ic, value: 0),
+            patches: Scratch(count: 4 * length, value: 0), accumulators: Scratch(count: 4 * padded, value: 0),
+            inputZeroPoint: Float(iq.zeroPoint), outputZeroPoint: oq.zeroPoint,
             range: FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint),
-            h: h, w: w, batches: input.shape[0], inChannels: ic, outChannels: oc, patchLength: padded,
-            pointwise: kh == 1 && kw == 1 && strideH == 1 && strideW == 1)
+            h: h, w: w, batches: input.shape[0], inChannels: ic, outChannels: oc, paddedChannels: padded,
+            patchLength: length, pointwise: kh == 1 && kw == 1 && strideH == 1 && strideW == 1)
     }
 
-    private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Int16>,
-                 bias: Scratch<Int32>, requantizers: [Requantizer], patch: Scratch<Int16>, accumulators: Scratch<Int32>,
-                 inputZeroPoint: Int16, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
-                 h: SpatialGeometry, w: SpatialGeometry, batches: Int, inChannels: Int, outChannels: Int,
-                 patchLength: Int, pointwise: Bool) {
+    private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Float>,
+                 bias: Scratch<Int32>, requantizers: [Requantizer], widened: Scratch<Float>, patches: Scratch<Float>,
+                 accumulators: Scratch<Int32>, inputZeroPoint: Float, outputZeroPoint: Int32,
+                 range: (min: Int32, max: Int32), h: SpatialGeometry, w: SpatialGeometry, batches: Int,
+                 inChannels: Int, outChannels: Int, paddedChannels: Int, patchLength: Int, pointwise: Bool) {
         self.input = input
         self.output = output
         self.weights = weights
         self.bias = bias
         self.requantizers = requantizers
-        self.patch = patch
+        self.widened = widened
+        self.patches = patches
         self.accumulators = accumulators
         self.inputZeroPoint = inputZeroPoint
         self.outputZeroPoint = outputZeroPoint
@@ -78,60 +84,66 @@ final class Conv2D: PreparedKernel {
         self.batches = batches
         self.inChannels = inChannels
         self.outChannels = outChannels
+        self.paddedChannels = paddedChannels
         self.patchLength = patchLength
         self.pointwise = pointwise
     }
 
     func eval() {
-        let patch = self.patch.pointer
+        let pixels = h.output * w.output
+        let xf = widened.pointer
         let acc = accumulators.pointer
-        let ic = inChannels
-        var out = output
         requantizers.withUnsafeBufferPointer { rq in
             for b in 0..<batches {
-                let image = input + b * h.input * w.input * ic
-                for oy in 0..<h.output {
-                    for ox in 0..<w.output {
-                        gather(image, oy, ox, into: patch)
-                        DotProduct.rows(patch, weights.pointer, length: patchLength, rows: outChannels,
-                                        bias: bias.pointer, out: acc)
-                        for o in 0..<outChannels {
-                            let v = rq[o].apply(acc[o]) &+ outputZeroPoint
-                            out[o] = Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
-                        }
-                        out += outChannels
+                let image = input + b * h.input * w.input * inChannels
+                for i in 0..<(h.input * w.input * inChannels) { xf[i] = Float(image[i]) - inputZeroPoint }
+                let out = output + b * pixels * outChannels
+                var p = 0
+                while p < pixels {
+                    let rows = min(4, pixels - p)
+                    let x: UnsafePointer<Float>
+                    if pointwise {
+                        x = UnsafePointer(xf + p * inChannels)
+                    } else {
+                        for r in 0..<rows { gather(pixel: p + r, into: patches.pointer + r * patchLength) }
+                        x = UnsafePointer(patches.pointer)
                     }
+                    ExactGEMM.multiply(x, xStride: patchLength, rows: rows, depth: patchLength, weights.pointer,
+                                       channels: paddedChannels, bias: bias.pointer, out: acc)
+                    for r in 0..<rows {
+                        let dst = out + (p + r) * outChannels
+                        let a = acc + r * paddedChannels
+                        for o in 0..<outChannels {
+                            let v = rq[o].apply(a[o]) &+ outputZeroPoint
+                            dst[o] = Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
+                        }
+                    }
+                    p += rows
                 }
             }
         }
     }
 
-    /// Writes the receptive field of output (oy, ox) as int16 `x - zeroPoint`,
-    /// padding positions as 0, in filter order (ky, kx, channel).
+    /// Copies the receptive field of output pixel `pixel` from the widened
+    /// input, padding positions as 0, in filter order (ky, kx, channel).
     @inline(__always)
-    private func gather(_ image: UnsafePointer<Int8>, _ oy: Int, _ ox: Int, into patch: UnsafeMutablePointer<Int16>) {
+    private func gather(pixel: Int, into patch: UnsafeMutablePointer<Float>) {
         let ic = inChannels
-        let zp = inputZeroPoint
-        if pointwise {
-            let src = image + (oy * w.input + ox) * ic
-            for i in 0..<ic { patch[i] = Int16(src[i]) &- zp }
-            return
-        }
+        let oy = pixel / w.output, ox = pixel % w.output
         let y0 = oy * h.stride - h.padBefore
         let x0 = ox * w.stride - w.padBefore
-        var p = patch
+        var dst = patch
         for ky in 0..<h.filter {
             let y = y0 + ky * h.dilation
             let rowInside = y >= 0 && y < h.input
             for kx in 0..<w.filter {
                 let x = x0 + kx * w.dilation
                 if rowInside && x >= 0 && x < w.input {
-                    let src = image + (y * w.input + x) * ic
-                    for i in 0..<ic { p[i] = Int16(src[i]) &- zp }
+                    dst.update(from: widened.pointer + (y * w.input + x) * ic, count: ic)
                 } else {
-                    p.update(repeating: 0, count: ic)
+                    dst.update(repeating: 0, count: ic)
                 }
-                p += ic
+                dst += ic
             }
         }
     }

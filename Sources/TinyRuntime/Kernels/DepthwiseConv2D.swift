@@ -3,18 +3,19 @@
 /// Arithmetic of TFLM's reference `DepthwiseConvPerChannel`: output channel
 /// `c * multiplier + m` accumulates `(x[c] - inputZeroPoint) · w[ky][kx][c*multiplier+m]`
 /// over the in-bounds taps, adds its bias, and is requantized per channel.
-/// Eval first widens the input to int16 with the zero point removed (channels
-/// repeated `multiplier` times), then accumulates all output channels of a
-/// pixel at once, which vectorizes along the contiguous channel axis.
+/// Eval first widens the input to float with the zero point removed (channels
+/// repeated `multiplier` times), then accumulates eight output channels at a
+/// time along the contiguous channel axis; sums of up to
+/// ``ExactGEMM/maxExactTerms`` taps are exact in float (see ``ExactGEMM``).
 final class DepthwiseConv2D: PreparedKernel {
     private let input: UnsafePointer<Int8>
     private let output: UnsafeMutablePointer<Int8>
-    private let weights: Scratch<Int16>     // [ky][kx][channelsPadded]
+    private let weights: Scratch<Float>     // [ky][kx][channelsPadded]
     private let bias: Scratch<Int32>        // [channelsPadded]
     private let requantizers: [Requantizer]
-    private let widened: Scratch<Int16>     // [y][x][channelsPadded]
+    private let widened: Scratch<Float>     // [y][x][channelsPadded]
     private let accumulators: Scratch<Int32>
-    private let inputZeroPoint: Int16
+    private let inputZeroPoint: Float
     private let outputZeroPoint: Int32
     private let range: (min: Int32, max: Int32)
     private let h: SpatialGeometry, w: SpatialGeometry
@@ -51,11 +52,11 @@ final class DepthwiseConv2D: PreparedKernel {
         let iq = try input.requireQuantization(c.op.label)
         let oq = try output.requireQuantization(c.op.label)
 
-        let padded = DotProduct.paddedLength(oc)
+        let padded = ExactGEMM.paddedChannels(oc)
         let raw = try c.int8Constant(filter)
-        var packed = [Int16](repeating: 0, count: kh * kw * padded)
+        var packed = [Float](repeating: 0, count: kh * kw * padded)
         for tap in 0..<(kh * kw) {
-            for ch in 0..<oc { packed[tap * padded + ch] = Int16(raw[tap * oc + ch]) }
+            for ch in 0..<oc { packed[tap * padded + ch] = Float(raw[tap * oc + ch]) }
         }
         return DepthwiseConv2D(
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
@@ -64,14 +65,14 @@ final class DepthwiseConv2D: PreparedKernel {
             requantizers: try c.channelRequantizers(input: input, filter: filter, output: output, channels: oc),
             widened: Scratch(count: input.shape[1] * input.shape[2] * padded, value: 0),
             accumulators: Scratch(count: padded, value: 0),
-            inputZeroPoint: Int16(iq.zeroPoint), outputZeroPoint: oq.zeroPoint,
+            inputZeroPoint: Float(iq.zeroPoint), outputZeroPoint: oq.zeroPoint,
             range: FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint),
             h: h, w: w, batches: input.shape[0], inChannels: ic, multiplier: multiplier, channels: oc, channelsPadded: padded)
     }
 
-    private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Int16>,
-                 bias: Scratch<Int32>, requantizers: [Requantizer], widened: Scratch<Int16>, accumulators: Scratch<Int32>,
-                 inputZeroPoint: Int16, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
+    private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Float>,
+                 bias: Scratch<Int32>, requantizers: [Requantizer], widened: Scratch<Float>, accumulators: Scratch<Int32>,
+                 inputZeroPoint: Float, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
                  h: SpatialGeometry, w: SpatialGeometry, batches: Int, inChannels: Int, multiplier: Int,
                  channels: Int, channelsPadded: Int) {
         self.input = input
@@ -97,33 +98,43 @@ final class DepthwiseConv2D: PreparedKernel {
         let cp = channelsPadded
         let acc = accumulators.pointer
         let accRaw = UnsafeMutableRawPointer(acc)
-        let xw = widened.pointer
+        let biasRaw = UnsafeRawPointer(bias.pointer)
+        let xw = UnsafeRawPointer(widened.pointer)
+        let wr = UnsafeRawPointer(weights.pointer)
+        let lanes = ExactGEMM.lanes
         var out = output
         requantizers.withUnsafeBufferPointer { rq in
             for b in 0..<batches {
                 widen(input + b * h.input * w.input * inChannels)
                 for oy in 0..<h.output {
                     let y0 = oy * h.stride - h.padBefore
+                    let rows = max(y0, 0)..<min(y0 + (h.filter - 1) * h.dilation + 1, h.input)
                     for ox in 0..<w.output {
                         let x0 = ox * w.stride - w.padBefore
-                        acc.update(from: bias.pointer, count: cp)
-                        for ky in 0..<h.filter {
-                            let y = y0 + ky * h.dilation
-                            guard y >= 0 && y < h.input else { continue }
-                            for kx in 0..<w.filter {
-                                let x = x0 + kx * w.dilation
-                                guard x >= 0 && x < w.input else { continue }
-                                let xr = UnsafeRawPointer(xw + (y * w.input + x) * cp)
-                                let wr = UnsafeRawPointer(weights.pointer + (ky * w.filter + kx) * cp)
-                                var k = 0
-                                while k < cp {
-                                    let xv = SIMD16<Int32>(truncatingIfNeeded: xr.loadUnaligned(fromByteOffset: k * 2, as: SIMD16<Int16>.self))
-                                    let wv = SIMD16<Int32>(truncatingIfNeeded: wr.loadUnaligned(fromByteOffset: k * 2, as: SIMD16<Int16>.self))
-                                    let a = accRaw.loadUnaligned(fromByteOffset: k * 4, as: SIMD16<Int32>.self)
-                                    accRaw.storeBytes(of: a &+ xv &* wv, toByteOffset: k * 4, as: SIMD16<Int32>.self)
-                                    k += DotProduct.lanes
+                        var c = 0
+                        while c < cp {
+                            var total = biasRaw.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Int32>.self)
+                            var sum = ExactGEMM.Vector()
+                            var terms = 0
+                            for ky in 0..<h.filter {
+                                let y = y0 + ky * h.dilation
+                                guard rows.contains(y) else { continue }
+                                for kx in 0..<w.filter {
+                                    let x = x0 + kx * w.dilation
+                                    guard x >= 0 && x < w.input else { continue }
+                                    let xv = xw.loadUnaligned(fromByteOffset: ((y * w.input + x) * cp + c) * 4, as: ExactGEMM.Vector.self)
+                                    let wv = wr.loadUnaligned(fromByteOffset: ((ky * w.filter + kx) * cp + c) * 4, as: ExactGEMM.Vector.self)
+                                    sum += xv * wv
+                                    terms += 1
+                                    if terms == ExactGEMM.maxExactTerms {
+                                        total &+= ExactGEMM.toInt32(sum)
+                                        sum = ExactGEMM.Vector()
+                                        terms = 0
+                                    }
                                 }
                             }
+                            accRaw.storeBytes(of: total &+ ExactGEMM.toInt32(sum), toByteOffset: c * 4, as: SIMD8<Int32>.self)
+                            c += lanes
                         }
                         for o in 0..<channels {
                             let v = rq[o].apply(acc[o]) &+ outputZeroPoint
@@ -136,7 +147,7 @@ final class DepthwiseConv2D: PreparedKernel {
         }
     }
 
-    /// Input pixel channels as int16 minus the zero point, each repeated `multiplier` times.
+    /// Input pixel channels as float minus the zero point, each repeated `multiplier` times.
     private func widen(_ image: UnsafePointer<Int8>) {
         let zp = inputZeroPoint
         let pixels = h.input * w.input
@@ -144,7 +155,7 @@ final class DepthwiseConv2D: PreparedKernel {
         var src = image
         if multiplier == 1 {
             for _ in 0..<pixels {
-                for ch in 0..<inChannels { dst[ch] = Int16(src[ch]) &- zp }
+                for ch in 0..<inChannels { dst[ch] = Float(src[ch]) - zp }
                 src += inChannels
                 dst += channelsPadded
             }
@@ -152,7 +163,7 @@ final class DepthwiseConv2D: PreparedKernel {
         }
         for _ in 0..<pixels {
             for ch in 0..<inChannels {
-                let v = Int16(src[ch]) &- zp
+                let v = Float(src[ch]) - zp
                 for m in 0..<multiplier { dst[ch * multiplier + m] = v }
             }
             src += inChannels

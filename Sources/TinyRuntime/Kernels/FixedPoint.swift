@@ -13,7 +13,7 @@ public enum FixedPoint {
     public static func quantizeMultiplier(_ real: Double) -> (multiplier: Int32, shift: Int) {
         if real == 0 || real.isNaN { return (0, 0) }
         // A zero scale in a broken model gives an infinite factor: saturate.
-        if real.isInfinite { return real > 0 ? (Int32.max, 30) : (Int32.min, 30) }
+        if real.isInfinite { return real > 0 ? (Int32.max, 30) : (0, 0) }
         let fr = frexp(real)
         var shift = fr.1
         var q = Int64((fr.0 * Double(1 << 31)).rounded(.toNearestOrAwayFromZero))
@@ -84,46 +84,42 @@ public enum FixedPoint {
     }
 }
 
-/// A precomputed requantization step `x → round(x * real) + zeroPoint`, clamped.
+/// A precomputed requantization step `x → round(x · real)` with TFLM's
+/// `MultiplyByQuantizedMultiplier` arithmetic, bit-exact.
 ///
-/// Stored split into the pieces the two rounding steps need so the hot loop does
-/// no branching on the shift's sign.
+/// Stored split into the pieces the two rounding steps need so the hot loop
+/// does no branching on the shift's sign and all rounding work stays in 32 bits.
 public struct Requantizer: Sendable {
+    /// Q31 multiplier, never negative (scales are never negative), so the
+    /// `Int32.min · Int32.min` saturation case of the doubling multiply cannot arise.
     public let multiplier: Int32
     public let leftShift: Int32
-    public let rightShift: Int
-    // Precomputed for roundingDivideByPOT.
-    @usableFromInline let mask: Int64
-    @usableFromInline let halfMask: Int64
+    /// 0...31.
+    public let rightShift: Int32
+    @usableFromInline let mask: Int32
+    @usableFromInline let halfMask: Int32
 
     public init(real: Double) {
         let (m, s) = FixedPoint.quantizeMultiplier(real)
         self.init(multiplier: m, shift: s)
     }
 
+    /// `shift` as returned by ``FixedPoint/quantizeMultiplier(_:)``: -31...30.
     public init(multiplier: Int32, shift: Int) {
-        self.multiplier = multiplier
-        leftShift = Int32(max(shift, 0))
-        rightShift = max(-shift, 0)
-        mask = (Int64(1) << rightShift) - 1
+        self.multiplier = max(multiplier, 0)
+        leftShift = Int32(min(max(shift, 0), 30))
+        rightShift = Int32(min(max(-shift, 0), 31))
+        mask = Int32(truncatingIfNeeded: (Int64(1) << Int64(rightShift)) - 1)
         halfMask = mask >> 1
     }
 
     /// `MultiplyByQuantizedMultiplier(x, multiplier, shift)`, bit-exact.
     @inline(__always)
     public func apply(_ x: Int32) -> Int32 {
-        let a = x &<< leftShift
-        let b = multiplier
-        if a == Int32.min && b == Int32.min { return rounded(Int32.max) }
-        let ab = Int64(a) * Int64(b)
+        let ab = Int64(x &<< leftShift) * Int64(multiplier)
         let nudge: Int64 = ab >= 0 ? (1 << 30) : (1 - (1 << 30))
-        return rounded(Int32(truncatingIfNeeded: (ab + nudge) / (1 << 31)))
-    }
-
-    @inline(__always)
-    private func rounded(_ h: Int32) -> Int32 {
-        let remainder = Int64(h) & mask
-        let threshold = halfMask + (h < 0 ? 1 : 0)
-        return (h >> Int32(rightShift)) &+ (remainder > threshold ? 1 : 0)
+        let h = Int32(truncatingIfNeeded: (ab + nudge) / (1 << 31))
+        let threshold = halfMask &+ (h < 0 ? 1 : 0)
+        return (h &>> rightShift) &+ ((h & mask) > threshold ? 1 : 0)
     }
 }

@@ -4,19 +4,20 @@
 /// `bias + Σ (x - inputZeroPoint) · w`, one requantizer for the whole tensor
 /// (TFLite's `GetQuantizedConvolutionMultipler`: the input and filter scales
 /// are multiplied in float, then divided by the output scale in double), then
-/// the output zero point and the activation clamp.
+/// the output zero point and the activation clamp. The sums run through
+/// ``ExactGEMM`` on transposed float weights.
 final class FullyConnected: PreparedKernel {
     private let input: UnsafePointer<Int8>
     private let output: UnsafeMutablePointer<Int8>
-    private let weights: Scratch<Int16>
-    private let bias: Scratch<Int32>
+    private let weights: Scratch<Float>      // [depth][paddedUnits]
+    private let bias: Scratch<Int32>         // [paddedUnits]
     private let requantizers: [Requantizer]
-    private let row: Scratch<Int16>
-    private let accumulators: Scratch<Int32>
-    private let inputZeroPoint: Int16
+    private let rows: Scratch<Float>         // [4][depth]
+    private let accumulators: Scratch<Int32> // [4][paddedUnits]
+    private let inputZeroPoint: Float
     private let outputZeroPoint: Int32
     private let range: (min: Int32, max: Int32)
-    private let batches: Int, depth: Int, units: Int, paddedDepth: Int
+    private let batches: Int, depth: Int, units: Int, paddedUnits: Int
 
     static func prepare(_ c: KernelContext) throws(ModelError) -> FullyConnected {
         guard case let .fullyConnected(activation, weightsFormat, _, asymmetric) = c.op.options else {
@@ -47,27 +48,28 @@ final class FullyConnected: PreparedKernel {
             let product = Double(iq.scale * fq.scale)
             requantizers = [Requantizer](repeating: Requantizer(real: product / Double(oq.scale)), count: units)
         }
-        let padded = DotProduct.paddedLength(depth)
+        let padded = ExactGEMM.paddedChannels(units)
         return FullyConnected(
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
-            weights: Scratch(DotProduct.packRows(try c.int8Constant(filter), rows: units, length: depth), padding: 0),
-            bias: Scratch(try c.bias(at: 2, channels: units), padding: 0), requantizers: requantizers,
-            row: Scratch(count: padded, value: 0), accumulators: Scratch(count: units, value: 0),
-            inputZeroPoint: Int16(iq.zeroPoint), outputZeroPoint: oq.zeroPoint,
+            weights: Scratch(ExactGEMM.packTransposed(try c.int8Constant(filter), channels: units, depth: depth), padding: 0),
+            bias: Scratch(try c.bias(at: 2, channels: units) + [Int32](repeating: 0, count: padded - units), padding: 0),
+            requantizers: requantizers,
+            rows: Scratch(count: 4 * depth, value: 0), accumulators: Scratch(count: 4 * padded, value: 0),
+            inputZeroPoint: Float(iq.zeroPoint), outputZeroPoint: oq.zeroPoint,
             range: FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint),
-            batches: batches, depth: depth, units: units, paddedDepth: padded)
+            batches: batches, depth: depth, units: units, paddedUnits: padded)
     }
 
-    private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Int16>,
-                 bias: Scratch<Int32>, requantizers: [Requantizer], row: Scratch<Int16>, accumulators: Scratch<Int32>,
-                 inputZeroPoint: Int16, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
-                 batches: Int, depth: Int, units: Int, paddedDepth: Int) {
+    private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Float>,
+                 bias: Scratch<Int32>, requantizers: [Requantizer], rows: Scratch<Float>, accumulators: Scratch<Int32>,
+                 inputZeroPoint: Float, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
+                 batches: Int, depth: Int, units: Int, paddedUnits: Int) {
         self.input = input
         self.output = output
         self.weights = weights
         self.bias = bias
         self.requantizers = requantizers
-        self.row = row
+        self.rows = rows
         self.accumulators = accumulators
         self.inputZeroPoint = inputZeroPoint
         self.outputZeroPoint = outputZeroPoint
@@ -75,22 +77,29 @@ final class FullyConnected: PreparedKernel {
         self.batches = batches
         self.depth = depth
         self.units = units
-        self.paddedDepth = paddedDepth
+        self.paddedUnits = paddedUnits
     }
 
     func eval() {
-        let x = row.pointer
+        let x = rows.pointer
         let acc = accumulators.pointer
         requantizers.withUnsafeBufferPointer { rq in
-            for b in 0..<batches {
+            var b = 0
+            while b < batches {
+                let count = min(4, batches - b)
                 let src = input + b * depth
-                for i in 0..<depth { x[i] = Int16(src[i]) &- inputZeroPoint }
-                DotProduct.rows(x, weights.pointer, length: paddedDepth, rows: units, bias: bias.pointer, out: acc)
-                let out = output + b * units
-                for o in 0..<units {
-                    let v = rq[o].apply(acc[o]) &+ outputZeroPoint
-                    out[o] = Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
+                for i in 0..<(count * depth) { x[i] = Float(src[i]) - inputZeroPoint }
+                ExactGEMM.multiply(x, xStride: depth, rows: count, depth: depth, weights.pointer,
+                                   channels: paddedUnits, bias: bias.pointer, out: acc)
+                for r in 0..<count {
+                    let out = output + (b + r) * units
+                    let a = acc + r * paddedUnits
+                    for o in 0..<units {
+                        let v = rq[o].apply(a[o]) &+ outputZeroPoint
+                        out[o] = Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
+                    }
                 }
+                b += count
             }
         }
     }
