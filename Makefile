@@ -3,6 +3,13 @@ SWIFT ?= swift
 # Debian packages the build and the tests need.
 DEB_PACKAGES := libserialport-dev libusb-1.0-0-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# TinyRuntime's kernels use AVX2/FMA when the build machine has them (see
+# Docs/PERFORMANCE.md); `make PORTABLE=1` builds for baseline x86-64 instead.
+ifeq ($(PORTABLE),)
+CPU_FLAGS := $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo \
+	&& echo "-Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DTINYRUNTIME_AVX2")
+endif
+SWIFT_FLAGS := $(CPU_FLAGS)
 
 .PHONY: all deps build release test demo bench clean
 
@@ -18,15 +25,15 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build
+	$(SWIFT) build $(SWIFT_FLAGS)
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(SWIFT_FLAGS)
 
 ## test: build everything and run every test target
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
 ## demo: the bundled demo run (see README)
 demo: release

@@ -16,7 +16,7 @@ final class Conv2D: PreparedKernel {
     private let widened: Scratch<Float>        // [y][x][inChannels]
     private let patches: Scratch<Float>        // [4][patchLength]
     private let accumulators: Scratch<Int32>   // [4][paddedChannels]
-    private let inputZeroPoint: Float
+    private let inputZeroPoint: Int32
     private let outputZeroPoint: Int32
     private let range: (min: Int32, max: Int32)
     private let h: SpatialGeometry, w: SpatialGeometry
@@ -52,12 +52,12 @@ final class Conv2D: PreparedKernel {
         let bias = try c.bias(at: 2, channels: oc)
         return Conv2D(
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
-            weights: Scratch(ExactGEMM.packTransposed(try c.int8Constant(filter), channels: oc, depth: length), padding: 0),
+            weights: Scratch(ExactGEMM.packTransposed(try c.int8Constant(filter), channels: oc, depth: length, as: Float.self), padding: 0),
             bias: Scratch(bias + [Int32](repeating: 0, count: padded - oc), padding: 0),
             requantizers: try c.channelRequantizers(input: input, filter: filter, output: output, channels: oc),
             widened: Scratch(count: input.shape[1] * input.shape[2] * ic, value: 0),
             patches: Scratch(count: 4 * length, value: 0), accumulators: Scratch(count: 4 * padded, value: 0),
-            inputZeroPoint: Float(iq.zeroPoint), outputZeroPoint: oq.zeroPoint,
+            inputZeroPoint: iq.zeroPoint, outputZeroPoint: oq.zeroPoint,
             range: FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint),
             h: h, w: w, batches: input.shape[0], inChannels: ic, outChannels: oc, paddedChannels: padded,
             patchLength: length, pointwise: kh == 1 && kw == 1 && strideH == 1 && strideW == 1)
@@ -65,7 +65,7 @@ final class Conv2D: PreparedKernel {
 
     private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Float>,
                  bias: Scratch<Int32>, requantizers: [Requantizer], widened: Scratch<Float>, patches: Scratch<Float>,
-                 accumulators: Scratch<Int32>, inputZeroPoint: Float, outputZeroPoint: Int32,
+                 accumulators: Scratch<Int32>, inputZeroPoint: Int32, outputZeroPoint: Int32,
                  range: (min: Int32, max: Int32), h: SpatialGeometry, w: SpatialGeometry, batches: Int,
                  inChannels: Int, outChannels: Int, paddedChannels: Int, patchLength: Int, pointwise: Bool) {
         self.input = input
@@ -96,7 +96,7 @@ final class Conv2D: PreparedKernel {
         requantizers.withUnsafeBufferPointer { rq in
             for b in 0..<batches {
                 let image = input + b * h.input * w.input * inChannels
-                for i in 0..<(h.input * w.input * inChannels) { xf[i] = Float(image[i]) - inputZeroPoint }
+                ExactGEMM.widen(image, to: xf, count: h.input * w.input * inChannels, zeroPoint: inputZeroPoint)
                 let out = output + b * pixels * outChannels
                 var p = 0
                 while p < pixels {

@@ -4,9 +4,11 @@
 /// `c * multiplier + m` accumulates `(x[c] - inputZeroPoint) · w[ky][kx][c*multiplier+m]`
 /// over the in-bounds taps, adds its bias, and is requantized per channel.
 /// Eval first widens the input to float with the zero point removed (channels
-/// repeated `multiplier` times), then accumulates eight output channels at a
-/// time along the contiguous channel axis; sums of up to
-/// ``ExactGEMM/maxExactTerms`` taps are exact in float (see ``ExactGEMM``).
+/// repeated `multiplier` times). Then, one output row at a time, it adds each
+/// filter tap's contribution to the whole row (the in-bounds pixel range of a
+/// tap is computed once, so the inner loop has no bounds checks and runs along
+/// contiguous channels); sums of up to ``ExactGEMM/maxExactTerms`` taps are
+/// exact in float (see ``ExactGEMM``) and are flushed into int32 after that many.
 final class DepthwiseConv2D: PreparedKernel {
     private let input: UnsafePointer<Int8>
     private let output: UnsafeMutablePointer<Int8>
@@ -14,7 +16,8 @@ final class DepthwiseConv2D: PreparedKernel {
     private let bias: Scratch<Int32>        // [channelsPadded]
     private let requantizers: [Requantizer]
     private let widened: Scratch<Float>     // [y][x][channelsPadded]
-    private let accumulators: Scratch<Int32>
+    private let rowSums: Scratch<Float>     // [outputWidth][channelsPadded]
+    private let rowTotals: Scratch<Int32>   // [outputWidth][channelsPadded]
     private let inputZeroPoint: Float
     private let outputZeroPoint: Int32
     private let range: (min: Int32, max: Int32)
@@ -64,14 +67,14 @@ final class DepthwiseConv2D: PreparedKernel {
             bias: Scratch(try c.bias(at: 2, channels: oc) + [Int32](repeating: 0, count: padded - oc), padding: 0),
             requantizers: try c.channelRequantizers(input: input, filter: filter, output: output, channels: oc),
             widened: Scratch(count: input.shape[1] * input.shape[2] * padded, value: 0),
-            accumulators: Scratch(count: padded, value: 0),
+            rowSums: Scratch(count: w.output * padded, value: 0), rowTotals: Scratch(count: w.output * padded, value: 0),
             inputZeroPoint: Float(iq.zeroPoint), outputZeroPoint: oq.zeroPoint,
             range: FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint),
             h: h, w: w, batches: input.shape[0], inChannels: ic, multiplier: multiplier, channels: oc, channelsPadded: padded)
     }
 
     private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Float>,
-                 bias: Scratch<Int32>, requantizers: [Requantizer], widened: Scratch<Float>, accumulators: Scratch<Int32>,
+                 bias: Scratch<Int32>, requantizers: [Requantizer], widened: Scratch<Float>, rowSums: Scratch<Float>, rowTotals: Scratch<Int32>,
                  inputZeroPoint: Float, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
                  h: SpatialGeometry, w: SpatialGeometry, batches: Int, inChannels: Int, multiplier: Int,
                  channels: Int, channelsPadded: Int) {
@@ -81,7 +84,8 @@ final class DepthwiseConv2D: PreparedKernel {
         self.bias = bias
         self.requantizers = requantizers
         self.widened = widened
-        self.accumulators = accumulators
+        self.rowSums = rowSums
+        self.rowTotals = rowTotals
         self.inputZeroPoint = inputZeroPoint
         self.outputZeroPoint = outputZeroPoint
         self.range = range
@@ -96,54 +100,92 @@ final class DepthwiseConv2D: PreparedKernel {
 
     func eval() {
         let cp = channelsPadded
-        let acc = accumulators.pointer
-        let accRaw = UnsafeMutableRawPointer(acc)
-        let biasRaw = UnsafeRawPointer(bias.pointer)
+        let rowElements = w.output * cp
+        let sums = UnsafeMutableRawPointer(rowSums.pointer)
+        let totals = UnsafeMutableRawPointer(rowTotals.pointer)
         let xw = UnsafeRawPointer(widened.pointer)
         let wr = UnsafeRawPointer(weights.pointer)
+        let biasRaw = UnsafeRawPointer(bias.pointer)
         let lanes = ExactGEMM.lanes
         var out = output
         requantizers.withUnsafeBufferPointer { rq in
             for b in 0..<batches {
                 widen(input + b * h.input * w.input * inChannels)
                 for oy in 0..<h.output {
-                    let y0 = oy * h.stride - h.padBefore
-                    let rows = max(y0, 0)..<min(y0 + (h.filter - 1) * h.dilation + 1, h.input)
-                    for ox in 0..<w.output {
-                        let x0 = ox * w.stride - w.padBefore
-                        var c = 0
-                        while c < cp {
-                            var total = biasRaw.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Int32>.self)
-                            var sum = ExactGEMM.Vector()
-                            var terms = 0
-                            for ky in 0..<h.filter {
-                                let y = y0 + ky * h.dilation
-                                guard rows.contains(y) else { continue }
-                                for kx in 0..<w.filter {
-                                    let x = x0 + kx * w.dilation
-                                    guard x >= 0 && x < w.input else { continue }
-                                    let xv = xw.loadUnaligned(fromByteOffset: ((y * w.input + x) * cp + c) * 4, as: ExactGEMM.Vector.self)
-                                    let wv = wr.loadUnaligned(fromByteOffset: ((ky * w.filter + kx) * cp + c) * 4, as: ExactGEMM.Vector.self)
-                                    sum += xv * wv
-                                    terms += 1
-                                    if terms == ExactGEMM.maxExactTerms {
-                                        total &+= ExactGEMM.toInt32(sum)
-                                        sum = ExactGEMM.Vector()
-                                        terms = 0
-                                    }
-                                }
-                            }
-                            accRaw.storeBytes(of: total &+ ExactGEMM.toInt32(sum), toByteOffset: c * 4, as: SIMD8<Int32>.self)
-                            c += lanes
+                    for p in 0..<w.output {
+                        for c in stride(from: 0, to: cp, by: lanes) {
+                            totals.storeBytes(of: biasRaw.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Int32>.self),
+                                              toByteOffset: (p * cp + c) * 4, as: SIMD8<Int32>.self)
                         }
+                    }
+                    rowSums.pointer.update(repeating: 0, count: rowElements)
+                    var terms = 0
+                    let y0 = oy * h.stride - h.padBefore
+                    for ky in 0..<h.filter {
+                        let y = y0 + ky * h.dilation
+                        guard y >= 0 && y < h.input else { continue }
+                        let inputRow = (y * w.input) * cp
+                        for kx in 0..<w.filter {
+                            let (first, end) = columns(kx)
+                            let tap = (ky * w.filter + kx) * cp
+                            var p = first
+                            while p < end {
+                                let x = p * w.stride - w.padBefore + kx * w.dilation
+                                let src = (inputRow + x * cp) * 4, dst = p * cp * 4
+                                var c = 0
+                                while c < cp {
+                                    let xv = xw.loadUnaligned(fromByteOffset: src + c * 4, as: ExactGEMM.Vector.self)
+                                    let wv = wr.loadUnaligned(fromByteOffset: (tap + c) * 4, as: ExactGEMM.Vector.self)
+                                    var a = sums.loadUnaligned(fromByteOffset: dst + c * 4, as: ExactGEMM.Vector.self)
+                                    a.addProduct(xv, wv)
+                                    sums.storeBytes(of: a, toByteOffset: dst + c * 4, as: ExactGEMM.Vector.self)
+                                    c += lanes
+                                }
+                                p += 1
+                            }
+                            terms += 1
+                            if terms == ExactGEMM.maxExactTerms {
+                                flush(sums, into: totals, count: rowElements)
+                                terms = 0
+                            }
+                        }
+                    }
+                    flush(sums, into: totals, count: rowElements)
+                    let acc = rowTotals.pointer
+                    for p in 0..<w.output {
+                        let a = acc + p * cp
                         for o in 0..<channels {
-                            let v = rq[o].apply(acc[o]) &+ outputZeroPoint
+                            let v = rq[o].apply(a[o]) &+ outputZeroPoint
                             out[o] = Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
                         }
                         out += channels
                     }
                 }
             }
+        }
+    }
+
+    /// The output columns `first..<end` for which filter column `kx` lands inside the input.
+    @inline(__always)
+    private func columns(_ kx: Int) -> (Int, Int) {
+        let offset = kx * w.dilation - w.padBefore
+        // Smallest p with p·stride + offset >= 0, and first p with p·stride + offset >= input.
+        let first = offset >= 0 ? 0 : (-offset + w.stride - 1) / w.stride
+        let limit = w.input - offset
+        let end = limit <= 0 ? 0 : min((limit + w.stride - 1) / w.stride, w.output)
+        return (min(first, end), end)
+    }
+
+    /// Adds the float row sums into the int32 row totals and clears them.
+    @inline(__always)
+    private func flush(_ sums: UnsafeMutableRawPointer, into totals: UnsafeMutableRawPointer, count: Int) {
+        var i = 0
+        while i < count {
+            let s = sums.loadUnaligned(fromByteOffset: i * 4, as: ExactGEMM.Vector.self)
+            let t = totals.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Int32>.self)
+            totals.storeBytes(of: t &+ ExactGEMM.toInt32(s), toByteOffset: i * 4, as: SIMD8<Int32>.self)
+            sums.storeBytes(of: ExactGEMM.Vector(), toByteOffset: i * 4, as: ExactGEMM.Vector.self)
+            i += ExactGEMM.lanes
         }
     }
 

@@ -9,12 +9,12 @@
 final class FullyConnected: PreparedKernel {
     private let input: UnsafePointer<Int8>
     private let output: UnsafeMutablePointer<Int8>
-    private let weights: Scratch<Float>      // [depth][paddedUnits]
+    private let weights: Scratch<StreamedWeight>   // [depth][paddedUnits]
     private let bias: Scratch<Int32>         // [paddedUnits]
     private let requantizers: [Requantizer]
     private let rows: Scratch<Float>         // [4][depth]
     private let accumulators: Scratch<Int32> // [4][paddedUnits]
-    private let inputZeroPoint: Float
+    private let inputZeroPoint: Int32
     private let outputZeroPoint: Int32
     private let range: (min: Int32, max: Int32)
     private let batches: Int, depth: Int, units: Int, paddedUnits: Int
@@ -51,18 +51,18 @@ final class FullyConnected: PreparedKernel {
         let padded = ExactGEMM.paddedChannels(units)
         return FullyConnected(
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
-            weights: Scratch(ExactGEMM.packTransposed(try c.int8Constant(filter), channels: units, depth: depth), padding: 0),
+            weights: Scratch(ExactGEMM.packTransposed(try c.int8Constant(filter), channels: units, depth: depth, as: StreamedWeight.self), padding: 0),
             bias: Scratch(try c.bias(at: 2, channels: units) + [Int32](repeating: 0, count: padded - units), padding: 0),
             requantizers: requantizers,
             rows: Scratch(count: 4 * depth, value: 0), accumulators: Scratch(count: 4 * padded, value: 0),
-            inputZeroPoint: Float(iq.zeroPoint), outputZeroPoint: oq.zeroPoint,
+            inputZeroPoint: iq.zeroPoint, outputZeroPoint: oq.zeroPoint,
             range: FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint),
             batches: batches, depth: depth, units: units, paddedUnits: padded)
     }
 
-    private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Float>,
+    private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<StreamedWeight>,
                  bias: Scratch<Int32>, requantizers: [Requantizer], rows: Scratch<Float>, accumulators: Scratch<Int32>,
-                 inputZeroPoint: Float, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
+                 inputZeroPoint: Int32, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
                  batches: Int, depth: Int, units: Int, paddedUnits: Int) {
         self.input = input
         self.output = output
@@ -88,7 +88,7 @@ final class FullyConnected: PreparedKernel {
             while b < batches {
                 let count = min(4, batches - b)
                 let src = input + b * depth
-                for i in 0..<(count * depth) { x[i] = Float(src[i]) - inputZeroPoint }
+                ExactGEMM.widen(src, to: x, count: count * depth, zeroPoint: inputZeroPoint)
                 ExactGEMM.multiply(x, xStride: depth, rows: count, depth: depth, weights.pointer,
                                    channels: paddedUnits, bias: bias.pointer, out: acc)
                 for r in 0..<count {
