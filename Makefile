@@ -30,10 +30,11 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 
-## test: build everything and run every test target
+## test: build everything and run every test target (optimized: the fuzz and
+## end-to-end tests run whole models thousands of times)
 test: deps
-	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
-	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	$(SWIFT) build -c release --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test -c release --skip-build $(SWIFT_FLAGS)
 
 ## demo: the bundled demo run (see README)
 demo: release

@@ -24,6 +24,9 @@ let package = Package(
         ),
         .testTarget(name: "TinyRuntimeTests", dependencies: ["TinyRuntime"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyBenchTests", dependencies: ["TinyBench"]),
+        // Drives the built `tinybench` executable; it depends on nothing so it
+        // exercises the CLI exactly as a user would.
+        .testTarget(name: "EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]
 )

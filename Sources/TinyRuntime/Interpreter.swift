@@ -16,6 +16,10 @@ public final class Interpreter {
         }
     }
 
+    /// Activation memory a model may ask for; far beyond any microcontroller,
+    /// and it keeps a corrupted shape from allocating gigabytes.
+    public static let maxArenaBytes = 256 << 20
+
     public let model: Model
     public let plan: ArenaPlan
     private let arena: UnsafeMutableRawPointer
@@ -37,6 +41,9 @@ public final class Interpreter {
 
         let requests = ArenaPlanner.requests(for: graph)
         plan = options.preserveAllTensors ? ArenaPlanner.planWithoutSharing(requests) : ArenaPlanner.plan(requests)
+        guard plan.size <= Self.maxArenaBytes else {
+            throw .invalid("the activations need \(plan.size) bytes of arena, more than the \(Self.maxArenaBytes) supported")
+        }
         arena = .allocate(byteCount: max(plan.size, ArenaPlanner.alignment), alignment: ArenaPlanner.alignment)
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(plan.size, ArenaPlanner.alignment))
 

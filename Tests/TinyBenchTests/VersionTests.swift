@@ -1,5 +1,5 @@
 import Testing
-@testable import TinyBench
+import TinyBench
 
 @Test func versionIsSemantic() {
     #expect(TinyBenchInfo.version.split(separator: ".").count == 3)

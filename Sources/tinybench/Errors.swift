@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+
+/// A failure the CLI reports as one line.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `body`; any error becomes one `error: ...` line on standard error and exit status 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        let text = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+        FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+/// The bytes of a file, or a one-line error naming it.
+func readFile(_ path: String, what: String) throws -> [UInt8] {
+    guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(what) file \(path) does not exist") }
+    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read \(what) file \(path)") }
+    return [UInt8](data)
+}
