@@ -11,7 +11,7 @@ CPU_FLAGS := $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo 
 endif
 SWIFT_FLAGS := $(CPU_FLAGS)
 
-.PHONY: all deps build release test demo bench clean
+.PHONY: all deps build release test demo bench clean print-swift-flags
 
 all: build
 
@@ -43,6 +43,9 @@ demo: release
 ## bench: runtime speed against TFLM's reference kernels (see Docs/PERFORMANCE.md)
 bench: release
 	@Benchmarks/runtime/run
+
+print-swift-flags:
+	@echo $(SWIFT_FLAGS)
 
 clean:
 	rm -rf .build

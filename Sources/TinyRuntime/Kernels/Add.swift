@@ -48,11 +48,23 @@ final class Add: PreparedKernel {
     }
 
     func eval() {
-        plan.forEach { o, i, j in
-            let x = aScale.apply((aOffset &+ Int32(a[i])) &<< Add.leftShift)
-            let y = bScale.apply((bOffset &+ Int32(b[j])) &<< Add.leftShift)
-            let v = outScale.apply(x &+ y) &+ outputOffset
-            output[o] = Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
+        switch plan {
+        case .sameShape(let count):
+            for i in 0..<count { output[i] = element(a[i], b[i]) }
+        case .indexed(let first, let second):
+            first.withUnsafeBufferPointer { fa in
+                second.withUnsafeBufferPointer { fb in
+                    for i in 0..<fa.count { output[i] = element(a[Int(fa[i])], b[Int(fb[i])]) }
+                }
+            }
         }
+    }
+
+    @inline(__always)
+    private func element(_ x: Int8, _ y: Int8) -> Int8 {
+        let sx = aScale.apply((aOffset &+ Int32(x)) &<< Add.leftShift)
+        let sy = bScale.apply((bOffset &+ Int32(y)) &<< Add.leftShift)
+        let v = outScale.apply(sx &+ sy) &+ outputOffset
+        return Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
     }
 }

@@ -41,10 +41,21 @@ final class Mul: PreparedKernel {
     }
 
     func eval() {
-        plan.forEach { o, i, j in
-            let product = (aOffset &+ Int32(a[i])) &* (bOffset &+ Int32(b[j]))
-            let v = scale.apply(product) &+ outputOffset
-            output[o] = Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
+        switch plan {
+        case .sameShape(let count):
+            for i in 0..<count { output[i] = element(a[i], b[i]) }
+        case .indexed(let first, let second):
+            first.withUnsafeBufferPointer { fa in
+                second.withUnsafeBufferPointer { fb in
+                    for i in 0..<fa.count { output[i] = element(a[Int(fa[i])], b[Int(fb[i])]) }
+                }
+            }
         }
+    }
+
+    @inline(__always)
+    private func element(_ x: Int8, _ y: Int8) -> Int8 {
+        let v = scale.apply((aOffset &+ Int32(x)) &* (bOffset &+ Int32(y))) &+ outputOffset
+        return Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
     }
 }

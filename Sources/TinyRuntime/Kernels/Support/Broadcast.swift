@@ -54,19 +54,4 @@ enum BroadcastPlan {
         }
         self = .indexed(first: ia, second: ib)
     }
-
-    /// Calls `body(outputIndex, firstIndex, secondIndex)` for every output element.
-    @inline(__always)
-    func forEach(_ body: (Int, Int, Int) -> Void) {
-        switch self {
-        case .sameShape(let count):
-            for i in 0..<count { body(i, i, i) }
-        case .indexed(let first, let second):
-            first.withUnsafeBufferPointer { fa in
-                second.withUnsafeBufferPointer { fb in
-                    for i in 0..<fa.count { body(i, Int(fa[i]), Int(fb[i])) }
-                }
-            }
-        }
-    }
 }

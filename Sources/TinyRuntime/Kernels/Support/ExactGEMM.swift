@@ -64,12 +64,18 @@ enum ExactGEMM {
             while k0 < depth {
                 let k1 = min(k0 + maxExactTerms, depth)
                 var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
-                for k in k0..<k1 {
-                    let wv = W.load(wr, element: k * channels + c)
+                // Running pointer: the hot loop does no index arithmetic (or its overflow checks).
+                var wp = wr + (k0 &* channels &+ c) &* W.stride
+                let step = channels &* W.stride
+                var k = k0
+                while k < k1 {
+                    let wv = W.load(wp)
                     a0.addProduct(wv, x0[k])
                     a1.addProduct(wv, x1[k])
                     a2.addProduct(wv, x2[k])
                     a3.addProduct(wv, x3[k])
+                    wp += step
+                    k &+= 1
                 }
                 i0 &+= toInt32(a0)
                 i1 &+= toInt32(a1)
@@ -102,13 +108,17 @@ enum ExactGEMM {
             while k0 < depth {
                 let k1 = min(k0 + maxExactTerms, depth)
                 var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
-                for k in k0..<k1 {
-                    let e = k * channels + c
+                var wp = wr + (k0 &* channels &+ c) &* W.stride
+                let step = channels &* W.stride, block = lanes &* W.stride
+                var k = k0
+                while k < k1 {
                     let xv = x[k]
-                    a0.addProduct(W.load(wr, element: e), xv)
-                    a1.addProduct(W.load(wr, element: e + lanes), xv)
-                    a2.addProduct(W.load(wr, element: e + 2 * lanes), xv)
-                    a3.addProduct(W.load(wr, element: e + 3 * lanes), xv)
+                    a0.addProduct(W.load(wp), xv)
+                    a1.addProduct(W.load(wp + block), xv)
+                    a2.addProduct(W.load(wp + 2 &* block), xv)
+                    a3.addProduct(W.load(wp + 3 &* block), xv)
+                    wp += step
+                    k &+= 1
                 }
                 i0 &+= toInt32(a0)
                 i1 &+= toInt32(a1)
@@ -128,7 +138,14 @@ enum ExactGEMM {
             while k0 < depth {
                 let k1 = min(k0 + maxExactTerms, depth)
                 var a0 = Vector()
-                for k in k0..<k1 { a0.addProduct(W.load(wr, element: k * channels + c), x[k]) }
+                var wp = wr + (k0 &* channels &+ c) &* W.stride
+                let step = channels &* W.stride
+                var k = k0
+                while k < k1 {
+                    a0.addProduct(W.load(wp), x[k])
+                    wp += step
+                    k &+= 1
+                }
                 i0 &+= toInt32(a0)
                 k0 = k1
             }
@@ -153,21 +170,25 @@ typealias StreamedWeight = Float
 /// as in a fully connected layer, where memory traffic dominates).
 protocol PackedWeight {
     init(_ value: Int8)
-    /// The eight weights starting at `element` as floats.
-    static func load(_ base: UnsafeRawPointer, element: Int) -> ExactGEMM.Vector
+    /// The eight weights at `p` as floats.
+    static func load(_ p: UnsafeRawPointer) -> ExactGEMM.Vector
+}
+
+extension PackedWeight {
+    static var stride: Int { MemoryLayout<Self>.stride }
 }
 
 extension Float: PackedWeight {
     @inline(__always)
-    static func load(_ base: UnsafeRawPointer, element: Int) -> ExactGEMM.Vector {
-        base.loadUnaligned(fromByteOffset: element * 4, as: ExactGEMM.Vector.self)
+    static func load(_ p: UnsafeRawPointer) -> ExactGEMM.Vector {
+        p.loadUnaligned(as: ExactGEMM.Vector.self)
     }
 }
 
 extension Int8: PackedWeight {
     @inline(__always)
-    static func load(_ base: UnsafeRawPointer, element: Int) -> ExactGEMM.Vector {
-        let v = SIMD8<Int32>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: element, as: SIMD8<Int8>.self))
+    static func load(_ p: UnsafeRawPointer) -> ExactGEMM.Vector {
+        let v = SIMD8<Int32>(truncatingIfNeeded: p.loadUnaligned(as: SIMD8<Int8>.self))
         return ExactGEMM.toFloat(v)
     }
 }
