@@ -139,9 +139,15 @@ final class Conv2D: PreparedKernel {
             for kx in 0..<w.filter {
                 let x = x0 + kx * w.dilation
                 if rowInside && x >= 0 && x < w.input {
-                    dst.update(from: widened.pointer + (y * w.input + x) * ic, count: ic)
+                    let src = widened.pointer + (y * w.input + x) * ic
+                    // A call to memmove costs more than copying a few channels.
+                    if ic < 16 {
+                        for i in 0..<ic { dst[i] = src[i] }
+                    } else {
+                        dst.update(from: src, count: ic)
+                    }
                 } else {
-                    dst.update(repeating: 0, count: ic)
+                    for i in 0..<ic { dst[i] = 0 }
                 }
                 dst += ic
             }

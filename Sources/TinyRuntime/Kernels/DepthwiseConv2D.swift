@@ -127,21 +127,24 @@ final class DepthwiseConv2D: PreparedKernel {
                         let inputRow = (y * w.input) * cp
                         for kx in 0..<w.filter {
                             let (first, end) = columns(kx)
-                            let tap = (ky * w.filter + kx) * cp
+                            // Running pointers: no index arithmetic in the hot loop.
+                            let wp = wr + ((ky &* w.filter &+ kx) &* cp) &* 4
+                            var xp = xw + ((inputRow &+ (first &* w.stride &- w.padBefore &+ kx &* w.dilation) &* cp) &* 4)
+                            var sp = sums + (first &* cp) &* 4
+                            let xStep = w.stride &* cp &* 4, rowBytes = cp &* 4
                             var p = first
                             while p < end {
-                                let x = p * w.stride - w.padBefore + kx * w.dilation
-                                let src = (inputRow + x * cp) * 4, dst = p * cp * 4
                                 var c = 0
-                                while c < cp {
-                                    let xv = xw.loadUnaligned(fromByteOffset: src + c * 4, as: ExactGEMM.Vector.self)
-                                    let wv = wr.loadUnaligned(fromByteOffset: (tap + c) * 4, as: ExactGEMM.Vector.self)
-                                    var a = sums.loadUnaligned(fromByteOffset: dst + c * 4, as: ExactGEMM.Vector.self)
-                                    a.addProduct(xv, wv)
-                                    sums.storeBytes(of: a, toByteOffset: dst + c * 4, as: ExactGEMM.Vector.self)
-                                    c += lanes
+                                while c < rowBytes {
+                                    var a = sp.loadUnaligned(fromByteOffset: c, as: ExactGEMM.Vector.self)
+                                    a.addProduct(xp.loadUnaligned(fromByteOffset: c, as: ExactGEMM.Vector.self),
+                                                 wp.loadUnaligned(fromByteOffset: c, as: ExactGEMM.Vector.self))
+                                    sp.storeBytes(of: a, toByteOffset: c, as: ExactGEMM.Vector.self)
+                                    c &+= MemoryLayout<ExactGEMM.Vector>.size
                                 }
-                                p += 1
+                                xp += xStep
+                                sp += rowBytes
+                                p &+= 1
                             }
                             terms += 1
                             if terms == ExactGEMM.maxExactTerms {
