@@ -35,6 +35,11 @@ release: deps
 test: deps
 	$(SWIFT) build -c release --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test -c release --skip-build $(SWIFT_FLAGS)
+ifneq ($(CPU_FLAGS),)
+	@echo "== TinyRuntime tests again, built for baseline x86-64 (the kernels' other code path)"
+	$(SWIFT) build -c release --build-tests --scratch-path .build-portable
+	$(SWIFT) test -c release --skip-build --scratch-path .build-portable --filter TinyRuntimeTests
+endif
 
 ## demo: the bundled demo run (see README)
 demo: release
