@@ -20,30 +20,19 @@ final class AveragePool2D: PreparedKernel {
 
     func eval() {
         let s = setup
-        let channels = s.channels
         let sum = sums.pointer
-        var out = s.output
-        for b in 0..<s.batches {
-            let image = s.input + b * s.h.input * s.w.input * channels
-            for oy in 0..<s.h.output {
-                for ox in 0..<s.w.output {
-                    let (rows, columns) = s.window(oy, ox)
-                    sum.update(repeating: 0, count: channels)
-                    for y in rows {
-                        for x in columns {
-                            let src = image + (y * s.w.input + x) * channels
-                            for ch in 0..<channels { sum[ch] &+= Int32(src[ch]) }
-                        }
-                    }
-                    // SAME padding never yields an empty window, VALID neither.
-                    let count = Int32(max(rows.count * columns.count, 1))
-                    for ch in 0..<channels {
-                        let a = sum[ch]
-                        let avg = a > 0 ? (a + count / 2) / count : (a - count / 2) / count
-                        out[ch] = Int8(truncatingIfNeeded: min(max(avg, s.range.min), s.range.max))
-                    }
-                    out += channels
-                }
+        s.forEachWindow { pixel, count, out in
+            sum.update(repeating: 0, count: s.channels)
+            for i in 0..<count {
+                let src = pixel(i)
+                for ch in 0..<s.channels { sum[ch] &+= Int32(src[ch]) }
+            }
+            // SAME padding never yields an empty window, VALID neither.
+            let n = Int32(max(count, 1))
+            for ch in 0..<s.channels {
+                let a = sum[ch]
+                let avg = a > 0 ? (a + n / 2) / n : (a - n / 2) / n
+                out[ch] = Int8(truncatingIfNeeded: min(max(avg, s.range.min), s.range.max))
             }
         }
     }

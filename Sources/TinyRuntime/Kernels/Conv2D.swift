@@ -111,12 +111,8 @@ final class Conv2D: PreparedKernel {
                     ExactGEMM.multiply(x, xStride: patchLength, rows: rows, depth: patchLength, weights.pointer,
                                        channels: paddedChannels, bias: bias.pointer, out: acc)
                     for r in 0..<rows {
-                        let dst = out + (p + r) * outChannels
-                        let a = acc + r * paddedChannels
-                        for o in 0..<outChannels {
-                            let v = rq[o].apply(a[o]) &+ outputZeroPoint
-                            dst[o] = Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
-                        }
+                        Requantizer.requantize(acc + r * paddedChannels, count: outChannels, with: rq,
+                                               zeroPoint: outputZeroPoint, range: range, into: out + (p + r) * outChannels)
                     }
                     p += rows
                 }

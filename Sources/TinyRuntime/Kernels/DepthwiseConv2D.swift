@@ -156,11 +156,8 @@ final class DepthwiseConv2D: PreparedKernel {
                     flush(sums, into: totals, count: rowElements)
                     let acc = rowTotals.pointer
                     for p in 0..<w.output {
-                        let a = acc + p * cp
-                        for o in 0..<channels {
-                            let v = rq[o].apply(a[o]) &+ outputZeroPoint
-                            out[o] = Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
-                        }
+                        Requantizer.requantize(acc + p * cp, count: channels, with: rq,
+                                               zeroPoint: outputZeroPoint, range: range, into: out)
                         out += channels
                     }
                 }

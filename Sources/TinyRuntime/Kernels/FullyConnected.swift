@@ -92,12 +92,8 @@ final class FullyConnected: PreparedKernel {
                 ExactGEMM.multiply(x, xStride: depth, rows: count, depth: depth, weights.pointer,
                                    channels: paddedUnits, bias: bias.pointer, out: acc)
                 for r in 0..<count {
-                    let out = output + (b + r) * units
-                    let a = acc + r * paddedUnits
-                    for o in 0..<units {
-                        let v = rq[o].apply(a[o]) &+ outputZeroPoint
-                        out[o] = Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
-                    }
+                    Requantizer.requantize(acc + r * paddedUnits, count: units, with: rq,
+                                           zeroPoint: outputZeroPoint, range: range, into: output + (b + r) * units)
                 }
                 b += count
             }

@@ -16,26 +16,15 @@ final class MaxPool2D: PreparedKernel {
 
     func eval() {
         let s = setup
-        let channels = s.channels
         let m = maxima.pointer
         let lower = Int8(truncatingIfNeeded: s.range.min), upper = Int8(truncatingIfNeeded: s.range.max)
-        var out = s.output
-        for b in 0..<s.batches {
-            let image = s.input + b * s.h.input * s.w.input * channels
-            for oy in 0..<s.h.output {
-                for ox in 0..<s.w.output {
-                    let (rows, columns) = s.window(oy, ox)
-                    m.update(repeating: Int8.min, count: channels)
-                    for y in rows {
-                        for x in columns {
-                            let src = image + (y * s.w.input + x) * channels
-                            for ch in 0..<channels { m[ch] = max(m[ch], src[ch]) }
-                        }
-                    }
-                    for ch in 0..<channels { out[ch] = min(max(m[ch], lower), upper) }
-                    out += channels
-                }
+        s.forEachWindow { pixel, count, out in
+            m.update(repeating: Int8.min, count: s.channels)
+            for i in 0..<count {
+                let src = pixel(i)
+                for ch in 0..<s.channels { m[ch] = max(m[ch], src[ch]) }
             }
+            for ch in 0..<s.channels { out[ch] = min(max(m[ch], lower), upper) }
         }
     }
 }

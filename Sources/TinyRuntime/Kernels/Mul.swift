@@ -41,16 +41,7 @@ final class Mul: PreparedKernel {
     }
 
     func eval() {
-        switch plan {
-        case .sameShape(let count):
-            for i in 0..<count { output[i] = element(a[i], b[i]) }
-        case .indexed(let first, let second):
-            first.withUnsafeBufferPointer { fa in
-                second.withUnsafeBufferPointer { fb in
-                    for i in 0..<fa.count { output[i] = element(a[Int(fa[i])], b[Int(fb[i])]) }
-                }
-            }
-        }
+        plan.map(a, b, into: output) { element($0, $1) }
     }
 
     @inline(__always)

@@ -54,4 +54,20 @@ enum BroadcastPlan {
         }
         self = .indexed(first: ia, second: ib)
     }
+
+    /// `output[i] = f(a[ia], b[ib])` for every output element and its pair of input elements.
+    @inline(__always)
+    func map(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, into output: UnsafeMutablePointer<Int8>,
+             _ f: (Int8, Int8) -> Int8) {
+        switch self {
+        case .sameShape(let count):
+            for i in 0..<count { output[i] = f(a[i], b[i]) }
+        case .indexed(let first, let second):
+            first.withUnsafeBufferPointer { fa in
+                second.withUnsafeBufferPointer { fb in
+                    for i in 0..<fa.count { output[i] = f(a[Int(fa[i])], b[Int(fb[i])]) }
+                }
+            }
+        }
+    }
 }

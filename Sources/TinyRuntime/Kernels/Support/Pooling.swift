@@ -32,6 +32,26 @@ struct PoolSetup {
         range = FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint)
     }
 
+    /// Calls `body(pixels, count, output)` for every output pixel with the
+    /// in-bounds input pixels of its window (`count` of them, each a pointer to
+    /// `channels` values) and the pixel's output channels.
+    @inline(__always)
+    func forEachWindow(_ body: (_ pixels: (Int) -> UnsafePointer<Int8>, _ count: Int, _ output: UnsafeMutablePointer<Int8>) -> Void) {
+        var out = output
+        for b in 0..<batches {
+            let image = input + b * h.input * w.input * channels
+            for oy in 0..<h.output {
+                for ox in 0..<w.output {
+                    let (rows, columns) = window(oy, ox)
+                    let width = columns.count
+                    body({ i in image + ((rows.lowerBound + i / width) * w.input + columns.lowerBound + i % width) * channels },
+                         rows.count * width, out)
+                    out += channels
+                }
+            }
+        }
+    }
+
     /// The in-bounds window of output (oy, ox): input row and column ranges.
     @inline(__always)
     func window(_ oy: Int, _ ox: Int) -> (rows: Range<Int>, columns: Range<Int>) {
