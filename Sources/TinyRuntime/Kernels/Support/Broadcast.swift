@@ -71,3 +71,44 @@ enum BroadcastPlan {
         }
     }
 }
+
+/// What ADD and MUL share: two int8 inputs broadcast against each other, an
+/// int8 output, the zero points and the fused activation's clamp range.
+struct BinaryOperands {
+    let a: UnsafePointer<Int8>, b: UnsafePointer<Int8>
+    let output: UnsafeMutablePointer<Int8>
+    let plan: BroadcastPlan
+    let aQuantization: Quantization, bQuantization: Quantization, outputQuantization: Quantization
+    /// `-zeroPoint` of each input and the output zero point.
+    let aOffset: Int32, bOffset: Int32, outputOffset: Int32
+    let range: (min: Int32, max: Int32)
+
+    init(_ c: KernelContext, activation: FusedActivation) throws(ModelError) {
+        let a = try c.input(0), b = try c.input(1), output = try c.output(0)
+        for (t, role) in [(a, "first input"), (b, "second input"), (output, "output")] {
+            try c.requireType(t, .int8, role: role)
+        }
+        aQuantization = try a.requireQuantization(c.op.label)
+        bQuantization = try b.requireQuantization(c.op.label)
+        outputQuantization = try output.requireQuantization(c.op.label)
+        self.a = UnsafePointer(c.pointer(a, as: Int8.self))
+        self.b = UnsafePointer(c.pointer(b, as: Int8.self))
+        self.output = c.pointer(output, as: Int8.self)
+        plan = try BroadcastPlan(a.shape, b.shape, output: output.shape, c)
+        aOffset = -aQuantization.zeroPoint
+        bOffset = -bQuantization.zeroPoint
+        outputOffset = outputQuantization.zeroPoint
+        range = FixedPoint.activationRange(activation, scale: outputQuantization.scale, zeroPoint: outputOffset)
+    }
+
+    /// `output[i] = f(a[ia], b[ib])` over the broadcast.
+    @inline(__always)
+    func map(_ f: (Int8, Int8) -> Int8) {
+        plan.map(a, b, into: output, f)
+    }
+
+    @inline(__always)
+    func clamp(_ v: Int32) -> Int8 {
+        Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
+    }
+}
