@@ -1,0 +1,63 @@
+/// One MLPerf Tiny benchmark: what a sample is, how results decode, what is scored.
+public struct Benchmark: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// How a DUT's results line becomes a prediction.
+    public enum Metric: Sendable, Equatable, Hashable {
+        /// Argmax of the result vector against the label; target top-1 accuracy (0...1).
+        case top1(target: Double)
+        /// The single result is an anomaly score; ROC AUC over files against the target.
+        case auc(target: Double)
+    }
+
+    /// The model string a DUT reports in `m-model-[...]`, e.g. `kws01`.
+    public let id: String
+    /// Short name used on the command line and in the submission tree, e.g. `kws`.
+    public let shortName: String
+    public let title: String
+    /// Bytes of one dataset file.
+    public let fileBytes: Int
+    /// Bytes sent to the DUT per inference (one window for ad01).
+    public let inputBytes: Int
+    /// Window stride in bytes for benchmarks that infer several windows per file (ad01).
+    public let windowStride: Int?
+    /// Number of classes (2 for ad01: normal/anomaly labels).
+    public let classes: Int
+    public let metric: Metric
+    /// The reference runner's `infer N W` for performance mode: a starting point for calibration.
+    public let referenceInferences: Int
+    public let referenceWarmups: Int
+
+    public var description: String { id }
+
+    /// Windows per file: 1, or (file - window) / stride + 1 for ad01 (196).
+    public var windowsPerFile: Int {
+        guard let stride = windowStride else { return 1 }
+        return (fileBytes - inputBytes) / stride + 1
+    }
+
+    public static let kws01 = Benchmark(id: "kws01", shortName: "kws", title: "keyword spotting", fileBytes: 490,
+                                        inputBytes: 490, windowStride: nil, classes: 12, metric: .top1(target: 0.90),
+                                        referenceInferences: 70, referenceWarmups: 10)
+    public static let vww01 = Benchmark(id: "vww01", shortName: "vww", title: "visual wake words", fileBytes: 27648,
+                                        inputBytes: 27648, windowStride: nil, classes: 2, metric: .top1(target: 0.80),
+                                        referenceInferences: 20, referenceWarmups: 5)
+    public static let ic01 = Benchmark(id: "ic01", shortName: "ic", title: "image classification", fileBytes: 3072,
+                                       inputBytes: 3072, windowStride: nil, classes: 10, metric: .top1(target: 0.85),
+                                       referenceInferences: 20, referenceWarmups: 5)
+    public static let ad01 = Benchmark(id: "ad01", shortName: "ad", title: "anomaly detection", fileBytes: 102_400,
+                                       inputBytes: 2560, windowStride: 512, classes: 2, metric: .auc(target: 0.85),
+                                       referenceInferences: 1500, referenceWarmups: 10)
+
+    public static let all: [Benchmark] = [.kws01, .vww01, .ad01, .ic01]
+
+    /// `kws`, `kws01`, `KWS` ... → the benchmark, or nil.
+    public static func named(_ name: String) -> Benchmark? {
+        let n = name.lowercased()
+        return all.first { $0.id == n || $0.shortName == n }
+    }
+
+    /// The byte range of window `w` of a file.
+    public func window(_ w: Int) -> Range<Int> {
+        let start = w * (windowStride ?? 0)
+        return start..<(start + inputBytes)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+
+/// A benchmark dataset in the EEMBC layout: `<root>/<benchmark id>/y_labels.csv`
+/// listing `file,classes,label` (ad01 adds `window_bytes,stride_bytes`), no
+/// header, and one `.bin` file per row next to it. Samples are read lazily.
+public struct Dataset: Sendable {
+    /// One row of `y_labels.csv`.
+    public struct Entry: Sendable, Equatable {
+        public let file: String
+        public let label: Int
+        /// 1-based line in `y_labels.csv`, for error messages.
+        public let line: Int
+    }
+
+    public let benchmark: Benchmark
+    /// The folder holding `y_labels.csv` and the `.bin` files.
+    public let directory: URL
+    public let entries: [Entry]
+
+    /// Reads and checks `y_labels.csv` and that every listed file exists with
+    /// the benchmark's size; the sample bytes themselves are read on demand.
+    public init(root: URL, benchmark: Benchmark) throws(DatasetError) {
+        self.benchmark = benchmark
+        directory = root.appendingPathComponent(benchmark.id)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .missingDirectory(directory.path)
+        }
+        let labels = directory.appendingPathComponent("y_labels.csv")
+        guard let data = FileManager.default.contents(atPath: labels.path) else { throw .missingLabels(labels.path) }
+        guard let text = String(data: data, encoding: .utf8) else { throw .badRow(file: labels.path, line: 1, "not UTF-8 text") }
+        entries = try Self.parse(text, path: labels.path, benchmark: benchmark)
+        for e in entries {
+            let path = directory.appendingPathComponent(e.file).path
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+                throw .missingSample(path: path, line: e.line)
+            }
+            let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
+            guard size == benchmark.fileBytes else {
+                throw .wrongSize(path: path, expected: benchmark.fileBytes, actual: size)
+            }
+        }
+    }
+
+    static func parse(_ text: String, path: String, benchmark: Benchmark) throws(DatasetError) -> [Entry] {
+        var entries = [Entry]()
+        var seen = Set<String>()
+        let expectedColumns = benchmark.windowStride == nil ? 3 : 5
+        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            let columns = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            func bad(_ why: String) -> DatasetError { .badRow(file: path, line: i + 1, why) }
+            guard columns.count == expectedColumns else {
+                throw bad("expected \(expectedColumns) columns (file,classes,label\(expectedColumns == 5 ? ",window_bytes,stride_bytes" : "")), found \(columns.count)")
+            }
+            let file = columns[0]
+            guard !file.isEmpty, !file.contains("/"), file != "..", file != "." else { throw bad("bad file name '\(file)'") }
+            guard let classes = Int(columns[1]), classes == benchmark.classes else {
+                throw bad("class count '\(columns[1])' is not \(benchmark.classes) as \(benchmark.id) requires")
+            }
+            guard let label = Int(columns[2]), label >= 0, label < classes else {
+                throw bad("label '\(columns[2])' is not a class index in 0..<\(classes)")
+            }
+            if let stride = benchmark.windowStride {
+                guard Int(columns[3]) == benchmark.inputBytes, Int(columns[4]) == stride else {
+                    throw bad("window \(columns[3])/stride \(columns[4]) differ from \(benchmark.id)'s \(benchmark.inputBytes)/\(stride)")
+                }
+            }
+            guard seen.insert(file).inserted else { throw bad("file '\(file)' is listed twice") }
+            entries.append(Entry(file: file, label: label, line: i + 1))
+        }
+        guard !entries.isEmpty else { throw .empty(path) }
+        return entries
+    }
+
+    /// The bytes of entry `index`, re-checked (the file may change during a long run).
+    public func sample(_ index: Int) throws(DatasetError) -> [UInt8] {
+        let path = directory.appendingPathComponent(entries[index].file).path
+        guard let data = FileManager.default.contents(atPath: path) else { throw .missingSample(path: path, line: entries[index].line) }
+        guard data.count == benchmark.fileBytes else {
+            throw .wrongSize(path: path, expected: benchmark.fileBytes, actual: data.count)
+        }
+        return [UInt8](data)
+    }
+
+    /// SHA-256 over `y_labels.csv` and every sample file in order: identifies the data in results.
+    public func checksum() throws(DatasetError) -> String {
+        var hasher = SHA256()
+        let labels = directory.appendingPathComponent("y_labels.csv").path
+        guard let data = FileManager.default.contents(atPath: labels) else { throw .missingLabels(labels) }
+        hasher.update(data)
+        for i in entries.indices { hasher.update(try sample(i)) }
+        return hasher.hexDigest()
+    }
+}
+
+/// What is wrong with a dataset, with the file (and line) to look at.
+public enum DatasetError: Error, Equatable, CustomStringConvertible {
+    case missingDirectory(String)
+    case missingLabels(String)
+    case badRow(file: String, line: Int, String)
+    case empty(String)
+    case missingSample(path: String, line: Int)
+    case wrongSize(path: String, expected: Int, actual: Int)
+
+    public var description: String {
+        switch self {
+        case .missingDirectory(let p): "dataset folder \(p) does not exist"
+        case .missingLabels(let p): "dataset labels \(p) are missing"
+        case let .badRow(f, l, why): "\(f):\(l): \(why)"
+        case .empty(let p): "\(p) lists no samples"
+        case let .missingSample(p, l): "sample \(p) (listed on line \(l) of y_labels.csv) is missing"
+        case let .wrongSize(p, e, a): "sample \(p) has \(a) bytes, expected \(e)"
+        }
+    }
+}
