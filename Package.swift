@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "tinybench", targets: ["tinybench"]),
         .library(name: "TinyRuntime", targets: ["TinyRuntime"]),
         .library(name: "TinyBench", targets: ["TinyBench"]),
+        .library(name: "TinyBenchEmulators", targets: ["TinyBenchEmulators"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -15,15 +16,17 @@ let package = Package(
     targets: [
         .target(name: "TinyRuntime"),
         .target(name: "TinyBench", dependencies: ["TinyRuntime"]),
+        .target(name: "TinyBenchEmulators", dependencies: ["TinyBench", "TinyRuntime"]),
         .executableTarget(
             name: "tinybench",
             dependencies: [
-                "TinyBench", "TinyRuntime",
+                "TinyBench", "TinyRuntime", "TinyBenchEmulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TinyRuntimeTests", dependencies: ["TinyRuntime"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyBenchTests", dependencies: ["TinyBench"]),
+        .testTarget(name: "TinyBenchEmulatorsTests", dependencies: ["TinyBenchEmulators", "TinyBench", "TinyRuntime"]),
         // Drives the built `tinybench` executable; it depends on nothing so it
         // exercises the CLI exactly as a user would.
         .testTarget(name: "EndToEndTests"),

@@ -1,0 +1,71 @@
+import TinyRuntime
+
+/// A named microcontroller setup whose time and power the emulated DUT models.
+///
+/// Cycles per inference come from ``CostModel``; latency is cycles / clock.
+/// The figures are estimates, calibrated against published measurements, and
+/// every number derived from them is labelled as emulated.
+public struct BoardProfile: Sendable, Equatable {
+    public let name: String
+    public let description: String
+    public let clockHz: Double
+    public let cost: CostModel
+    /// Average power while inferring and while idle, in watts (for energy emulation).
+    public let activePowerWatts: Double
+    public let idlePowerWatts: Double
+    /// UART speed used to charge virtual time for protocol traffic.
+    public let baud: Int
+
+    /// The MLPerf Tiny reference board running TFLM reference kernels:
+    /// NUCLEO-L4R5ZI, Cortex-M4F at 120 MHz. Calibration (Docs/emulator.md):
+    /// the v0.5 reference latencies kws01 181.9 ms, vww01 600.6 ms,
+    /// ic01 704.2 ms, ad01 10.05 ms; active power 40.5 mW is the reference
+    /// energy divided by its latency (7374 µJ / 181.9 ms at 3.0 V, the same
+    /// for all four); idle power is an assumption (STOP-less idle loop, ~1/4).
+    public static let nucleoL4R5ZITFLM = BoardProfile(
+        name: "nucleo-l4r5zi-tflm",
+        description: "NUCLEO-L4R5ZI (Cortex-M4F, 120 MHz) running TFLM reference kernels",
+        clockHz: 120e6,
+        cost: CostModel(cyclesPerConvMAC: 6.2, cyclesPerDepthwiseMAC: 22, cyclesPerFullyConnectedMAC: 4.4,
+                        cyclesPerElementwiseOutput: 40, cyclesPerOutputElement: 25, cyclesPerOperator: 2000),
+        activePowerWatts: 0.0405, idlePowerWatts: 0.010, baud: 115_200)
+
+    public static let all = [nucleoL4R5ZITFLM]
+
+    public static func named(_ name: String) -> BoardProfile? { all.first { $0.name == name } }
+
+    /// Emulated microseconds for one inference of `model`.
+    public func inferenceMicroseconds(_ model: Model) -> Double {
+        cost.cycles(model) / clockHz * 1e6
+    }
+}
+
+/// Cycles of one inference, from the model's statistics: a cost per MAC for
+/// each kind of arithmetic operator, a cost per output element of every
+/// operator (requantization, stores) and of elementwise operators, and a fixed
+/// cost per operator (dispatch, setup).
+public struct CostModel: Sendable, Equatable {
+    public var cyclesPerConvMAC: Double
+    public var cyclesPerDepthwiseMAC: Double
+    public var cyclesPerFullyConnectedMAC: Double
+    public var cyclesPerElementwiseOutput: Double
+    public var cyclesPerOutputElement: Double
+    public var cyclesPerOperator: Double
+
+    public func cycles(_ model: Model) -> Double {
+        let stats = ModelStatistics(model: model)
+        var total = 0.0
+        for (op, row) in zip(model.main.operators, stats.operators) {
+            let outputs = Double(row.outputShapes.reduce(0) { $0 + $1.reduce(1, *) })
+            total += cyclesPerOperator + cyclesPerOutputElement * outputs
+            switch op.code {
+            case .conv2D: total += cyclesPerConvMAC * Double(row.macs)
+            case .depthwiseConv2D: total += cyclesPerDepthwiseMAC * Double(row.macs)
+            case .fullyConnected: total += cyclesPerFullyConnectedMAC * Double(row.macs)
+            case .add, .mul: total += cyclesPerElementwiseOutput * outputs
+            default: break
+            }
+        }
+        return total
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+import TinyBench
+import TinyRuntime
+
+/// The Swift twin of the MLPerf Tiny reference firmware: a DUT protocol server
+/// (EEMBC API) running a model on TinyRuntime, with a virtual clock.
+///
+/// Bytes in, bytes out: ``receive(_:)`` consumes what the host sends and
+/// returns what the DUT prints, so it can sit behind any transport (an
+/// in-process pair, a pseudo-terminal). Messages, error strings, the
+/// 80-character command buffer and the 27 648-byte input buffer behave like
+/// the reference firmware's `internally_implemented.cpp`. Time is virtual:
+/// inferences advance it by the board profile's cost model and UART traffic
+/// by its baud rate, so `m-lap-us` values are deterministic emulated figures.
+public final class EmulatedDUT {
+    /// Which timestamps the firmware emits, as the reference build options do.
+    public enum TimestampMode: String, Sendable {
+        /// `m-lap-us-<µs>` messages.
+        case performance
+        /// GPIO pulses seen only by an energy monitor: no lap messages.
+        case energy
+    }
+
+    public static let commandBufferSize = 80
+    public static let inputBufferSize = 27_648
+    public static let firmwareVersion = "ULPMark for tinyML Firmware V0.0.1"
+
+    public let benchmark: Benchmark
+    public let profile: BoardProfile
+    public let timestampMode: TimestampMode
+    public let vendor: String
+    /// Emulated microseconds of one inference, from the profile's cost model.
+    public let inferenceMicroseconds: Double
+
+    private let interpreter: Interpreter
+    private let adapter: BenchmarkIO
+    /// Virtual time since power-on, in microseconds.
+    public private(set) var clockMicroseconds: Double
+    private let clockOrigin: Double
+    private var command = [UInt8]()
+    private var buffer = [UInt8](repeating: 0, count: EmulatedDUT.inputBufferSize)
+    private var bufferSize = 0
+    private var bufferPosition = 0
+    private var lastResults = ""
+    private var lastRawOutput = [UInt8]()
+    /// Timestamps emitted so far (lap messages or, in energy mode, GPIO edges).
+    public private(set) var timestamps = [Double]()
+
+    /// - Parameter clockStartMicroseconds: initial value of the free-running
+    ///   counter (tests start it near 2^32 to exercise wrap-around).
+    public init(model: Model, benchmark: Benchmark, profile: BoardProfile = .nucleoL4R5ZITFLM,
+                timestampMode: TimestampMode = .performance, vendor: String = "TinyBench emulated DUT",
+                clockStartMicroseconds: Double = 0) throws {
+        interpreter = try Interpreter(model: model)
+        adapter = try BenchmarkIO(benchmark: benchmark, interpreter: interpreter)
+        self.benchmark = benchmark
+        self.profile = profile
+        self.timestampMode = timestampMode
+        self.vendor = vendor
+        inferenceMicroseconds = profile.inferenceMicroseconds(model)
+        clockOrigin = clockStartMicroseconds
+        clockMicroseconds = clockStartMicroseconds
+    }
+
+    /// What the firmware prints at power-on.
+    public func boot() -> [UInt8] {
+        emit(["m-timestamp-mode-\(timestampMode.rawValue)", "m-init-done", "m-ready"])
+    }
+
+    /// A reset: the input buffer and any partial command are lost, the banner is printed again.
+    public func reset() -> [UInt8] {
+        command.removeAll()
+        bufferSize = 0
+        bufferPosition = 0
+        lastResults = ""
+        lastRawOutput = []
+        clockMicroseconds = clockOrigin
+        return boot()
+    }
+
+    /// Feeds bytes from the host; returns everything the DUT prints in response.
+    public func receive(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+        var out = [UInt8]()
+        for byte in bytes {
+            advance(byBytes: 1)
+            if byte == UInt8(ascii: "%") {
+                let line = String(decoding: command, as: UTF8.self)
+                command.removeAll(keepingCapacity: true)
+                out += execute(line)
+            } else if command.count < Self.commandBufferSize {
+                command.append(byte)
+            } else {
+                // The reference keeps overwriting the last slot once the buffer is full.
+                command[Self.commandBufferSize - 1] = byte
+            }
+        }
+        return out
+    }
+
+    // MARK: - Commands
+
+    private func execute(_ line: String) -> [UInt8] {
+        let tokens = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        var lines = [String]()
+        switch tokens.first ?? "" {
+        case "name": lines.append("m-name-dut-[\(vendor)]")
+        case "timestamp": lines += timestamp()
+        case "profile": lines += ["m-profile-[\(Self.firmwareVersion)]", "m-model-[\(benchmark.id)]"]
+        case "help": lines += [Self.firmwareVersion, "", "help, name, timestamp, db load N | db HH.. | db print, infer N [W], results, \(ProtocolExtension.raw.rawValue)"]
+        case "db": lines += database(Array(tokens.dropFirst()))
+        case "infer": lines += infer(Array(tokens.dropFirst()))
+        case "results": lines.append(lastResults.isEmpty ? adapter.emptyResults : lastResults)
+        case ProtocolExtension.raw.rawValue:
+            lines.append(ProtocolExtension.raw.replyPrefix + lastRawOutput.map { String(format: "%02x", $0) }.joined() + "]")
+        default:
+            // strtok on an empty command gives no token; the reference prints "(null)".
+            lines.append("e-[Unknown command: \(tokens.first ?? "(null)")]")
+        }
+        lines.append("m-ready")
+        return emit(lines)
+    }
+
+    private func timestamp() -> [String] {
+        timestamps.append(clockMicroseconds)
+        guard timestampMode == .performance else { return [] }
+        let counter = UInt32(truncatingIfNeeded: UInt64(clockMicroseconds.rounded(.down)))
+        return ["m-lap-us-\(counter)"]
+    }
+
+    private func database(_ args: [String]) -> [String] {
+        guard let sub = args.first else { return ["e-[Command 'db' requires a subcommand]"] }
+        switch sub {
+        case "load":
+            guard args.count > 1 else { return ["e-[Command 'db load' requires the # of bytes]"] }
+            let n = atoi(args[1])
+            guard n != 0 else { return ["e-[Command 'db load' must be >0 bytes]"] }
+            bufferSize = n
+            bufferPosition = 0
+            guard n > 0, n <= Self.inputBufferSize else {
+                return ["Supplied buffer size \(n) exceeds maximum of \(Self.inputBufferSize)"]
+            }
+            return ["m-[Expecting \(n) bytes]"]
+        case "print":
+            var lines = [String]()
+            var i = 0
+            while i < min(max(bufferSize, 0), Self.inputBufferSize) {
+                let row = buffer[i..<min(i + 8, bufferSize)]
+                lines.append("m-buffer-" + row.map { String(format: "%02x", $0) }.joined(separator: "-"))
+                i += 8
+            }
+            return lines
+        default:
+            let digits = Array(sub.utf8.prefix(Self.commandBufferSize))
+            guard digits.count % 2 == 0 else { return ["e-[Insufficent number of hex digits]"] }
+            var i = 0
+            while i < digits.count {
+                guard let hi = Self.hex(digits[i]), let lo = Self.hex(digits[i + 1]) else {
+                    return ["e-[Invalid hex digit '\(String(decoding: digits[i..<(i + 2)], as: UTF8.self))']"]
+                }
+                // Past the end of the buffer the reference would corrupt memory; we drop the byte.
+                if bufferPosition < Self.inputBufferSize { buffer[bufferPosition] = hi << 4 | lo }
+                bufferPosition += 1
+                i += 2
+                if bufferPosition == bufferSize { return ["m-load-done"] }
+            }
+            return []
+        }
+    }
+
+    private func infer(_ args: [String]) -> [String] {
+        var n = 1, w = 10
+        if args.count > 0 {
+            let i = atoi(args[0])
+            guard i > 0 else { return ["e-[Inference iterations must be >0]"] }
+            n = i
+            if args.count > 1 {
+                let j = atoi(args[1])
+                guard j >= 0 else { return ["e-[Inference warmup must be >=0]"] }
+                w = j
+            }
+        }
+        // th_load_tensor: the benchmark's input handling of the loaded bytes.
+        adapter.load(Array(buffer.prefix(min(max(bufferPosition, 0), Self.inputBufferSize))))
+        // The output does not depend on how often the same input is run, so
+        // the model runs once; the virtual clock pays for every run.
+        interpreter.invoke()
+        lastRawOutput = (try? interpreter.output()) ?? []
+        lastResults = adapter.results()
+        var lines = ["m-warmup-start-\(w)"]
+        advance(microseconds: Double(w) * inferenceMicroseconds)
+        lines.append("m-warmup-done")
+        lines.append("m-infer-start-\(n)")
+        lines += timestamp()
+        advance(microseconds: Double(n) * inferenceMicroseconds)
+        lines += timestamp()
+        lines.append("m-infer-done")
+        lines.append(lastResults)
+        return lines
+    }
+
+    // MARK: - Helpers
+
+    /// C `atoi`: leading whitespace, optional sign, digits; 0 when there are none.
+    private func atoi(_ s: String) -> Int {
+        var value = 0, sign = 1, started = false
+        for (i, c) in s.utf8.enumerated() {
+            if i == 0 && (c == UInt8(ascii: "-") || c == UInt8(ascii: "+")) {
+                sign = c == UInt8(ascii: "-") ? -1 : 1
+                continue
+            }
+            guard c >= 48 && c <= 57 else { break }
+            started = true
+            value = min(value * 10 + Int(c - 48), Int(Int32.max))
+        }
+        return started ? sign * value : 0
+    }
+
+    private static func hex(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: c - 48
+        case 97...102: c - 87
+        case 65...70: c - 55
+        default: nil
+        }
+    }
+
+    private func emit(_ lines: [String]) -> [UInt8] {
+        let bytes = Array(lines.map { $0 + "\r\n" }.joined().utf8)
+        advance(byBytes: bytes.count)
+        return bytes
+    }
+
+    private func advance(byBytes count: Int) {
+        // 10 bits per character on an 8N1 line.
+        advance(microseconds: Double(count) * 10 / Double(profile.baud) * 1e6)
+    }
+
+    private func advance(microseconds: Double) {
+        clockMicroseconds += microseconds
+    }
+}
