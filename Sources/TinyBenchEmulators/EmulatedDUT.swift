@@ -88,10 +88,9 @@ public final class EmulatedDUT {
                 command.removeAll(keepingCapacity: true)
                 out += execute(line)
             } else if command.count < Self.commandBufferSize {
+                // Past 80 characters the reference overwrites a slot it then
+                // cuts off at the terminator: the command is the first 80.
                 command.append(byte)
-            } else {
-                // The reference keeps overwriting the last slot once the buffer is full.
-                command[Self.commandBufferSize - 1] = byte
             }
         }
         return out

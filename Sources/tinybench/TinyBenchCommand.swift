@@ -6,6 +6,7 @@ struct TinyBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tinybench",
         abstract: "MLPerf Tiny benchmarks on microcontrollers and on an emulated int8 MCU runtime.",
-        subcommands: [ModelCommand.self]
+        subcommands: [RunCommand.self, ModelCommand.self, EmulateCommand.self],
+        defaultSubcommand: RunCommand.self
     )
 }

@@ -1,0 +1,195 @@
+import Foundation
+
+/// What a DUT said about itself.
+public struct DUTIdentity: Sendable, Equatable, Codable {
+    public var name: String
+    public var profile: String
+    public var model: String
+    /// True when the firmware announced `m-timestamp-mode-energy` (no `m-lap-us`).
+    public var energyTimestamps: Bool
+}
+
+/// The outcome of `infer N W`.
+public struct InferenceReply: Sendable, Equatable {
+    public var inferences: Int
+    /// The two `m-lap-us` readings bracketing the timed inferences (nil in energy mode).
+    public var laps: (start: UInt32, end: UInt32)?
+    public var results: [Double]
+
+    public static func == (a: InferenceReply, b: InferenceReply) -> Bool {
+        a.inferences == b.inferences && a.results == b.results && a.laps?.start == b.laps?.start && a.laps?.end == b.laps?.end
+    }
+
+    /// DUT microseconds of the timed inferences, wrap-around handled.
+    public var elapsedMicroseconds: UInt64? {
+        laps.map { LapTimer.elapsedMicroseconds(from: $0.start, to: $0.end) }
+    }
+}
+
+/// Protocol failures, each naming the command and what went wrong.
+public enum DUTError: Error, Equatable, CustomStringConvertible {
+    case timeout(command: String, seconds: Double, lastLine: String?)
+    case deviceError(command: String, message: String)
+    case unexpected(command: String, String)
+    case reset(command: String)
+    case transport(TransportError)
+
+    public var description: String {
+        switch self {
+        case let .timeout(c, s, last):
+            "no m-ready from the DUT \(String(format: "%.1f", s)) s after '\(c)'" + (last.map { " (last line: '\($0)')" } ?? " (it sent nothing)")
+        case let .deviceError(c, m): "the DUT rejected '\(c)': \(m)"
+        case let .unexpected(c, s): "unexpected reply to '\(c)': \(s)"
+        case .reset(let c): "the DUT reset during '\(c)'"
+        case .transport(let e): e.description
+        }
+    }
+}
+
+/// Speaks the MLPerf Tiny / EEMBC DUT protocol over a ``Transport``: one
+/// command at a time (the reference firmware cannot queue), every reply read
+/// up to `m-ready` with a timeout, lines that belong to no command ignored.
+public final class DUTClient {
+    /// Per-command-class timeouts (seconds), like the official runner's defaults.
+    public struct Timeouts: Sendable {
+        public var line: Double = 5
+        public var infer: Double = 30
+        public init(line: Double = 5, infer: Double = 30) {
+            self.line = line
+            self.infer = infer
+        }
+    }
+
+    public let transport: Transport
+    public var timeouts: Timeouts
+    /// Largest `db` payload: the 80-character command buffer holds "db " and
+    /// the hex digits; the terminating `%` is not stored. Even digit count.
+    public static let maxHexDigitsPerCommand = 76
+    /// Called with every line sent (prefixed "> ") and received ("< ").
+    public var log: ((String) -> Void)?
+    private var reader = LineReader()
+
+    public init(transport: Transport, timeouts: Timeouts = Timeouts()) {
+        self.transport = transport
+        self.timeouts = timeouts
+    }
+
+    /// Sends `text%` and returns the lines up to (not including) `m-ready`.
+    /// `e-[...]` lines become ``DUTError/deviceError(command:message:)``.
+    @discardableResult
+    public func command(_ text: String, timeout: Double? = nil) throws(DUTError) -> [String] {
+        log?("> \(text)%")
+        do {
+            try transport.write(Array((text + "%").utf8))
+        } catch {
+            throw .transport(error)
+        }
+        let limit = timeout ?? timeouts.line
+        var lines = [String]()
+        var deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
+        while true {
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { throw .timeout(command: text, seconds: limit, lastLine: lines.last) }
+            let bytes: [UInt8]
+            do {
+                bytes = try transport.read(timeout: remaining)
+            } catch {
+                throw .transport(error)
+            }
+            for line in reader.feed(bytes) {
+                log?("< \(line)")
+                if line == "m-ready" {
+                    if let error = lines.first(where: { $0.hasPrefix("e-[") }) {
+                        throw .deviceError(command: text, message: String(error.dropFirst(3).dropLast()))
+                    }
+                    return lines
+                }
+                if line.hasPrefix("m-init-done") || line.hasPrefix("m-timestamp-mode-") {
+                    throw .reset(command: text)
+                }
+                // Any line resets the per-line timeout: a long run keeps talking.
+                deadline = max(deadline, ContinuousClock.now + .milliseconds(Int(timeouts.line * 1000)))
+                lines.append(line)
+            }
+        }
+    }
+
+    /// Recovers from garbage or a half-sent command: a bare `%` ends whatever
+    /// the DUT has buffered, then everything up to `m-ready` is drained.
+    public func resynchronise() throws(DUTError) {
+        reader.reset()
+        _ = try? transport.read(timeout: .milliseconds(50))
+        do {
+            _ = try command("")
+        } catch .deviceError {
+            // The empty command is "unknown": that reply is the resynchronisation.
+        }
+    }
+
+    /// `name` and `profile`.
+    public func identify(bootLines: [String] = []) throws(DUTError) -> DUTIdentity {
+        let name = try command("name")
+        let profile = try command("profile")
+        func bracket(_ lines: [String], _ prefix: String) -> String? {
+            guard let l = lines.first(where: { $0.hasPrefix(prefix) }) else { return nil }
+            return String(l.dropFirst(prefix.count).prefix { $0 != "]" })
+        }
+        guard let model = bracket(profile, "m-model-[") else { throw .unexpected(command: "profile", "no m-model-[...] line in \(profile)") }
+        return DUTIdentity(name: bracket(name, "m-name-dut-[") ?? bracket(name, "m-name-") ?? name.joined(separator: " "),
+                           profile: bracket(profile, "m-profile-[") ?? "", model: model,
+                           energyTimestamps: bootLines.contains("m-timestamp-mode-energy"))
+    }
+
+    /// `db load N` then `db <hex>` chunks; checks `m-load-done`.
+    public func load(_ bytes: [UInt8]) throws(DUTError) {
+        let expect = try command("db load \(bytes.count)")
+        guard expect.contains("m-[Expecting \(bytes.count) bytes]") else {
+            throw .unexpected(command: "db load \(bytes.count)", expect.joined(separator: " | "))
+        }
+        let perCommand = Self.maxHexDigitsPerCommand / 2
+        var i = 0
+        var done = false
+        while i < bytes.count {
+            let chunk = bytes[i..<min(i + perCommand, bytes.count)]
+            let lines = try command("db " + chunk.map { Self.hexDigits[Int($0)] }.joined())
+            done = lines.contains("m-load-done")
+            i += perCommand
+        }
+        guard done else { throw .unexpected(command: "db", "the DUT did not confirm m-load-done after \(bytes.count) bytes") }
+    }
+
+    /// `infer N W`: warm-up, the two laps, results.
+    public func infer(_ n: Int, warmup: Int) throws(DUTError) -> InferenceReply {
+        let text = "infer \(n) \(warmup)"
+        let lines = try command(text, timeout: timeouts.infer)
+        let laps = lines.filter { $0.hasPrefix("m-lap-us-") }.compactMap { UInt32($0.dropFirst("m-lap-us-".count)) }
+        guard lines.contains("m-infer-done") else { throw .unexpected(command: text, "no m-infer-done") }
+        guard let results = Self.parseResults(lines) else { throw .unexpected(command: text, "no m-results-[...] line") }
+        return InferenceReply(inferences: n, laps: laps.count >= 2 ? (laps[laps.count - 2], laps[laps.count - 1]) : nil,
+                              results: results)
+    }
+
+    /// The negotiated `tb-raw` extension: raw output tensor bytes, or nil if the DUT does not know it.
+    public func rawOutput() throws(DUTError) -> [UInt8]? {
+        let lines: [String]
+        do {
+            lines = try command(ProtocolExtension.raw.rawValue)
+        } catch .deviceError {
+            return nil
+        }
+        guard let l = lines.first(where: { $0.hasPrefix(ProtocolExtension.raw.replyPrefix) }) else { return nil }
+        let hex = Array(l.dropFirst(ProtocolExtension.raw.replyPrefix.count).prefix { $0 != "]" }.utf8)
+        guard hex.count % 2 == 0 else { throw .unexpected(command: "tb-raw", "odd number of hex digits") }
+        return stride(from: 0, to: hex.count, by: 2).compactMap { UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16) }
+    }
+
+    static func parseResults(_ lines: [String]) -> [Double]? {
+        guard let l = lines.last(where: { $0.hasPrefix("m-results-[") }) else { return nil }
+        let body = l.dropFirst("m-results-[".count).prefix { $0 != "]" }
+        if body.isEmpty { return [] }
+        let values = body.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        return values.contains(nil) ? nil : values.map { $0! }
+    }
+
+    private static let hexDigits = (0..<256).map { String(format: "%02x", $0) }
+}

@@ -1,0 +1,113 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A transport over a POSIX file descriptor: a tty device configured raw (8N1,
+/// no flow control, the requested baud) or the host side of a pseudo-terminal.
+public final class FileDescriptorTransport: Transport {
+    public let endpoint: String
+    private var fd: Int32
+
+    /// Opens a serial device (or a pseudo-terminal's device path) exclusively.
+    public init(path: String, baud: Int = 115_200) throws(TransportError) {
+        let fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK)
+        guard fd >= 0 else {
+            let e = errno
+            switch e {
+            case ENOENT: throw .notFound(path)
+            case EACCES, EPERM: throw .permissionDenied(path, group: Self.owningGroup(path) ?? "dialout")
+            case EBUSY: throw .busy(path)
+            default: throw .io("cannot open \(path): \(String(cString: strerror(e)))")
+            }
+        }
+        // TIOCEXCL: no other process may open the port while we use it.
+        if ioctl(fd, UInt(TIOCEXCL)) != 0 && errno == EBUSY {
+            Glibc.close(fd)
+            throw .busy(path)
+        }
+        do {
+            try Self.configureRaw(fd, baud: baud, path: path)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        self.fd = fd
+        endpoint = "\(path) @ \(baud)"
+    }
+
+    /// Wraps an already open descriptor (e.g. a pseudo-terminal master); takes ownership.
+    public init(descriptor: Int32, endpoint: String) {
+        fd = descriptor
+        self.endpoint = endpoint
+    }
+
+    deinit { close() }
+
+    public func write(_ bytes: [UInt8]) throws(TransportError) {
+        var offset = 0
+        while offset < bytes.count {
+            guard fd >= 0 else { throw .closed(endpoint) }
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EAGAIN || errno == EINTR {
+                    var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&p, 1, 1000)
+                    continue
+                }
+                throw .io("write to \(endpoint) failed: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+
+    public func read(timeout: Duration) throws(TransportError) -> [UInt8] {
+        guard fd >= 0 else { throw .closed(endpoint) }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&p, 1, Int32(clamping: max(timeout.milliseconds, 0)))
+        if ready < 0 && errno != EINTR { throw .io("waiting on \(endpoint) failed: \(String(cString: strerror(errno)))") }
+        guard ready > 0 else { return [] }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EAGAIN || errno == EINTR { return [] }
+            // A pseudo-terminal whose other side closed reports EIO.
+            throw .closed(endpoint)
+        }
+        if n == 0 && (p.revents & Int16(POLLHUP)) != 0 { throw .closed(endpoint) }
+        return Array(buffer.prefix(n))
+    }
+
+    public func close() {
+        if fd >= 0 {
+            Glibc.close(fd)
+            fd = -1
+        }
+    }
+
+    static func configureRaw(_ fd: Int32, baud: Int, path: String) throws(TransportError) {
+        var t = termios()
+        guard tcgetattr(fd, &t) == 0 else { throw .io("\(path) is not a terminal device") }
+        cfmakeraw(&t)
+        t.c_cflag |= tcflag_t(CLOCAL) | tcflag_t(CREAD)
+        t.c_cflag &= ~(tcflag_t(CSTOPB) | tcflag_t(PARENB) | tcflag_t(CRTSCTS))
+        t.c_iflag &= ~(tcflag_t(IXON) | tcflag_t(IXOFF) | tcflag_t(IXANY))
+        guard let speed = speeds[baud] else { throw .io("unsupported baud rate \(baud)") }
+        cfsetispeed(&t, speed)
+        cfsetospeed(&t, speed)
+        guard tcsetattr(fd, TCSANOW, &t) == 0 else { throw .io("cannot configure \(path): \(String(cString: strerror(errno)))") }
+        tcflush(fd, TCIOFLUSH)
+    }
+
+    static let speeds: [Int: speed_t] = [
+        9600: speed_t(B9600), 19200: speed_t(B19200), 38400: speed_t(B38400), 57600: speed_t(B57600),
+        115_200: speed_t(B115200), 230_400: speed_t(B230400), 460_800: speed_t(B460800), 921_600: speed_t(B921600),
+        1_000_000: speed_t(B1000000), 2_000_000: speed_t(B2000000), 3_000_000: speed_t(B3000000), 4_000_000: speed_t(B4000000),
+    ]
+
+    static func owningGroup(_ path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0, let g = getgrgid(st.st_gid) else { return nil }
+        return String(cString: g.pointee.gr_name)
+    }
+}

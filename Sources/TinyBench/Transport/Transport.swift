@@ -1,0 +1,39 @@
+import Foundation
+
+/// A byte pipe to a device under test: a serial port, a pseudo-terminal, or an
+/// in-process emulated device. Everything above it is the same for all three.
+public protocol Transport: AnyObject {
+    /// Human-readable endpoint, e.g. `/dev/ttyACM0 @ 115200` or `emulated kws01`.
+    var endpoint: String { get }
+    func write(_ bytes: [UInt8]) throws(TransportError)
+    /// Bytes that have arrived, waiting at most `timeout` for the first one;
+    /// empty when nothing came in time.
+    func read(timeout: Duration) throws(TransportError) -> [UInt8]
+    func close()
+}
+
+/// Transport failures, phrased for the person at the keyboard.
+public enum TransportError: Error, Equatable, CustomStringConvertible {
+    case notFound(String)
+    case busy(String)
+    case permissionDenied(String, group: String)
+    case io(String)
+    case closed(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let p): "serial port \(p) does not exist (see `tinybench ports`)"
+        case .busy(let p): "serial port \(p) is in use by another program"
+        case let .permissionDenied(p, g): "no permission to open \(p): add yourself to the '\(g)' group (sudo usermod -aG \(g) $USER) and log in again"
+        case .io(let s): s
+        case .closed(let p): "\(p) was closed"
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int {
+        let (s, atto) = components
+        return Int(s) * 1000 + Int(atto / 1_000_000_000_000_000)
+    }
+}

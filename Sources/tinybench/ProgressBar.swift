@@ -1,0 +1,30 @@
+import Foundation
+
+/// A one-line progress bar with ETA on standard error (quiet when it is not a terminal).
+final class ProgressBar: @unchecked Sendable {
+    static let standardError = ProgressBar()
+    private let start = Date()
+    private let enabled = isatty(2) != 0
+    private var phaseStart = Date()
+    private var phase = ""
+
+    func update(done: Int, total: Int, label: String) {
+        guard enabled, total > 0 else { return }
+        let key = label.split(separator: " ").first.map(String.init) ?? ""
+        if key != phase {
+            phase = key
+            phaseStart = Date()
+        }
+        let fraction = Double(done) / Double(total)
+        let elapsed = Date().timeIntervalSince(phaseStart)
+        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let width = 30
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data(String(format: "\r[%@] %3.0f%% ETA %4.0fs %@\u{1B}[K", bar, fraction * 100, eta, label).utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
