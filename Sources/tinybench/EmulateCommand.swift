@@ -16,6 +16,7 @@ struct EmulateCommand: ParsableCommand {
     @Flag(help: "Serve on a pseudo-terminal (the only transport so far); its path is the first line printed.") var pty = false
 
     func run() throws {
+        detachFromParent()
         try reportingErrors {
             guard pty else { throw CLIError("--pty is required: it is the only way to serve an emulated DUT so far") }
             guard let bench = Benchmark.named(benchmark) else { throw CLIError("unknown benchmark '\(benchmark)'") }
@@ -27,5 +28,19 @@ struct EmulateCommand: ParsableCommand {
             try? server.terminal.host.write(dut.boot())
             server.serve()
         }
+    }
+}
+
+/// An emulator started by another program (a test, a script) must not keep
+/// that program waiting: descriptors inherited through fork (the parent's
+/// other pipes) are closed so they reach end-of-file when the parent expects,
+/// and the emulator exits when its parent does.
+private func detachFromParent() {
+    for fd in 3..<1024 { close(Int32(fd)) }
+    // Orphans are re-parented: a changed parent id means the parent is gone.
+    let parent = getppid()
+    Thread.detachNewThread {
+        while getppid() == parent { Thread.sleep(forTimeInterval: 0.5) }
+        exit(0)
     }
 }

@@ -41,7 +41,7 @@ struct RunCommand: ParsableCommand {
             if let model { modelSHA = SHA256.hex(try readFile(model, what: "model")) }
             if let port {
                 transport = try FileDescriptorTransport(path: port, baud: baud)
-                manifest = SessionManifest(benchmark: bench.id, port: port, baud: baud, device: "hardware", emulated: false,
+                manifest = SessionManifest(benchmark: bench.id, port: port, baud: baud, device: "device on \(port)", emulated: false,
                                            datasetPath: datasetPath, datasetSHA256: try data.checksum(), modelPath: model, modelSHA256: modelSHA)
             } else {
                 guard let model else { throw CLIError("without --port the emulated DUT needs --model MODEL.tflite") }
@@ -62,7 +62,8 @@ struct RunCommand: ParsableCommand {
             session.progress = { ProgressBar.standardError.update(done: $0, total: $1, label: $2) }
             let results = try session.run(bootLines: boot)
             ProgressBar.standardError.finish()
-            print("\(bench.id) on \(manifest.device)\(manifest.emulated ? " — latency is emulated (cost model), not measured" : "")")
+            let final = session.manifest
+            print("\(bench.id) on \(final.device)\(final.emulated ? " — latency is emulated (cost model), not measured" : "")")
             for r in results {
                 print("  \(r.mode.rawValue): " + r.summary.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
                 print("    \(r.folder.path)")

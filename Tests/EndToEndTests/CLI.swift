@@ -18,20 +18,96 @@ enum CLI {
         return bundleDir.appendingPathComponent("tinybench")
     }()
 
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting so a full pipe cannot block the child.
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                      stderr: String(decoding: e, as: UTF8.self))
+    /// Runs the CLI to completion, output captured in temporary files.
+    /// (posix_spawn and waitpid directly: Foundation's Process on Linux can
+    /// miss a child's exit while another child it started is still running.)
+    static func run(_ arguments: [String]) throws -> Result {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-e2e-\(UUID().uuidString)").path
+        let pid = try spawn(arguments, stdoutPath: base + ".stdout", stderrPath: base + ".stderr")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        defer {
+            unlink(base + ".stdout")
+            unlink(base + ".stderr")
+        }
+        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Result(status: exitStatus,
+                      stdout: (try? String(contentsOfFile: base + ".stdout", encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: base + ".stderr", encoding: .utf8)) ?? "")
+    }
+
+    /// A background CLI process whose first line of standard output is returned
+    /// once it appears (within `timeout` seconds); stop it with ``stop(_:)``.
+    static func start(_ arguments: [String], timeout: Double = 20) throws -> (pid: pid_t, firstLine: String) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw Failure("pipe failed") }
+        let pid = try spawn(arguments, stdoutDescriptor: fds[1], stderrPath: "/dev/null")
+        close(fds[1])
+        defer { close(fds[0]) }
+        var line = [UInt8]()
+        let deadline = Date().addingTimeInterval(timeout)
+        while !line.contains(10) && Date() < deadline {
+            var p = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 200) > 0 else { continue }
+            var byte: UInt8 = 0
+            guard read(fds[0], &byte, 1) == 1 else { break }
+            line.append(byte)
+        }
+        guard line.contains(10) else {
+            stop(pid)
+            throw Failure("\(arguments.joined(separator: " ")) printed no line: '\(String(decoding: line, as: UTF8.self))'")
+        }
+        return (pid, String(decoding: line.dropLast(), as: UTF8.self))
+    }
+
+    /// SIGTERM, then SIGKILL if the process is still there after two seconds.
+    static func stop(_ pid: pid_t) {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        for _ in 0..<20 {
+            if waitpid(pid, &status, WNOHANG) == pid { return }
+            usleep(100_000)
+        }
+        kill(pid, SIGKILL)
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ d: String) { description = d }
+    }
+
+    private static func spawn(_ arguments: [String], stdoutPath: String? = nil, stdoutDescriptor: Int32? = nil,
+                              stderrPath: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let fd = stdoutDescriptor {
+            posix_spawn_file_actions_adddup2(&actions, fd, 1)
+        } else if let path = stdoutPath {
+            posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        }
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([binary.path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        // The test runner's threads block some signals; a child must not
+        // inherit that mask, or SIGTERM would never stop it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t(), defaults = sigset_t()
+        sigemptyset(&empty)
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGTERM)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, binary.path, &actions, &attributes, argv, environ)
+        guard rc == 0 else { throw Failure("cannot start \(binary.path): \(String(cString: strerror(rc)))") }
+        return pid
     }
 
     /// ../shared/conformance, as in the runtime tests; nil when absent.

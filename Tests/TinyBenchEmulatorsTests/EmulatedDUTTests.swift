@@ -54,10 +54,12 @@ struct EmulatedDUTTests {
 
     @Test func commandBufferHolds80Characters() throws {
         let dut = try Self.dut("kws01")
-        // 90 characters of an unknown command: the reference keeps the first
-        // 79 and overwrites the 80th with each further character.
+        // 89 characters of an unknown command: the reference keeps the first 80.
         let long = String(repeating: "a", count: 79) + "bcdefghijk"
-        #expect(Self.send(dut, long + "%") == ["e-[Unknown command: \(String(repeating: "a", count: 79))k]", "m-ready"])
+        #expect(Self.send(dut, long + "%") == ["e-[Unknown command: \(String(repeating: "a", count: 79))b]", "m-ready"])
+        // The longest db chunk the host sends fits: "db " and 76 hex digits.
+        _ = Self.send(dut, "db load 38%")
+        #expect(Self.send(dut, "db " + String(repeating: "ab", count: 38) + "%") == ["m-load-done", "m-ready"])
     }
 
     @Test func inferTimingAndResultsMatchTheRuntime() throws {

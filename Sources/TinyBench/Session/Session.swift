@@ -253,6 +253,11 @@ public final class Session {
     private func identifyAndCheck(bootLines: [String], log: SessionLog) throws -> DUTIdentity {
         let identity = try withRetries("identifying the DUT") { try client.identify(bootLines: bootLines) }
         manifest.dut = identity
+        // An emulated DUT behind a port reports itself; its timings are emulated too.
+        if identity.name.localizedCaseInsensitiveContains("emulated") && !manifest.emulated {
+            manifest.emulated = true
+            manifest.device = "emulated DUT '\(identity.name)' on \(manifest.port)"
+        }
         log.write("# DUT: \(identity.name), \(identity.profile), model \(identity.model)")
         guard identity.model == benchmark.id else { throw SessionError.wrongModel(dut: identity.model, requested: benchmark.id) }
         return identity

@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+import TinyBench
+import TinyBenchEmulators
+import TinyRuntime
+
+/// Whole sessions against the in-process emulated DUT on datasets made here.
+@Suite(.enabled(if: SharedModels.isAvailable, SharedModels.skipReason))
+struct SessionTests {
+    static func tempDir() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-session-\(UUID().uuidString)")
+    }
+
+    /// A classifier dataset of the conformance inputs (as the wire format: uint8 for vision),
+    /// labelled with the runtime's own argmax for even files and a wrong class for odd ones.
+    static func classifierDataset(_ b: Benchmark) throws -> (URL, expectedTop1: Double) {
+        let root = tempDir()
+        let dir = root.appendingPathComponent(b.id)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let interpreter = try Interpreter(model: SharedModels.model(b.id))
+        var rows = [String]()
+        var correct = 0
+        let count = 8
+        for i in 0..<count {
+            let input = try SharedModels.file(b.id, String(format: "cases/%03d.in", i + 5))
+            try interpreter.setInput(input)
+            interpreter.invoke()
+            let out = try interpreter.output().map { Double(Int8(bitPattern: $0)) }
+            let argmax = ClassificationReport.argmax(out)!
+            let label = i % 2 == 0 ? argmax : (argmax + 1) % b.classes
+            if label == argmax { correct += 1 }
+            let wire = b.id == "kws01" ? input : input.map { $0 ^ 0x80 }
+            try Data(wire).write(to: dir.appendingPathComponent("f\(i).bin"))
+            rows.append("f\(i).bin,\(b.classes),\(label)")
+        }
+        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: dir.appendingPathComponent("y_labels.csv"))
+        return (root, Double(correct) / Double(count))
+    }
+
+    static func session(_ b: Benchmark, dataset root: URL, mode: RunMode, output: URL) throws -> Session {
+        var settings = SessionSettings()
+        settings.mode = mode
+        settings.minWindowSeconds = 1
+        settings.targetWindowSeconds = 1.5
+        let dut = try EmulatedDUT(model: SharedModels.model(b.id), benchmark: b)
+        let data = try Dataset(root: root, benchmark: b)
+        let manifest = SessionManifest(benchmark: b.id, port: "in-process", baud: nil, device: "emulated", emulated: true,
+                                       datasetPath: root.path, datasetSHA256: try data.checksum(), modelPath: nil, modelSHA256: nil)
+        return Session(client: DUTClient(transport: EmulatedTransport(dut: dut)), benchmark: b, dataset: data,
+                       settings: settings, manifest: manifest, output: output)
+    }
+
+    /// The regular expressions of the MLCommons submission checker.
+    static func checkerValue(_ text: String, _ pattern: String) -> Double? {
+        let regex = try! NSRegularExpression(pattern: pattern)
+        var value: Double?
+        for line in text.split(separator: "\n").map(String.init) {
+            let range = NSRange(line.startIndex..., in: line)
+            if let m = regex.firstMatch(in: line, range: range), m.range.location == 0,
+               let r = Range(m.range(at: 1), in: line) {
+                value = Double(line[r])   // the last match wins
+            }
+        }
+        return value
+    }
+
+    @Test(arguments: [Benchmark.kws01, .ic01])
+    func accuracyEqualsTheRuntimesOwn(benchmark: Benchmark) throws {
+        let (root, expected) = try Self.classifierDataset(benchmark)
+        let output = Self.tempDir()
+        let results = try Self.session(benchmark, dataset: root, mode: .all, output: output).run()
+        #expect(results.map(\.mode) == [.performance, .accuracy])
+        let folder = output.appendingPathComponent(benchmark.shortName)
+        let accuracy = try String(contentsOf: folder.appendingPathComponent("accuracy/results.txt"), encoding: .utf8)
+        let top1 = try #require(Self.checkerValue(accuracy, #".* Top[- ]1%?\s?[:=] ([\d\.]+).*"#))
+        #expect(abs(top1 - expected * 100) < 0.01)
+        let performance = try String(contentsOf: folder.appendingPathComponent("performance/results.txt"), encoding: .utf8)
+        let throughput = try #require(Self.checkerValue(performance, #".* Median throughput is\s+([\d\.]+) inf\./sec\..*"#))
+        let dut = try EmulatedDUT(model: SharedModels.model(benchmark.id), benchmark: benchmark)
+        #expect(abs(throughput - 1e6 / dut.inferenceMicroseconds) / throughput < 0.001)
+        #expect(performance.contains("NON-COMPLIANT"))
+        for mode in ["performance", "accuracy"] {
+            for file in ["log.txt", "results.txt", "results.json", "samples.jsonl"] {
+                #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(mode)/\(file)").path), "\(mode)/\(file)")
+            }
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("performance/results.json"))) as? [String: Any]
+        #expect((json?["windows"] as? [Any])?.count == 5)
+        #expect(((json?["manifest"] as? [String: Any])?["emulated"] as? Bool) == true)
+    }
+
+    /// ad01: every window of a file, the file score is the mean, AUC over files.
+    @Test func anomalyDetectionAUC() throws {
+        let root = Self.tempDir()
+        let dir = root.appendingPathComponent("ad01")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        // Smooth "normal" spectrograms and noisy "anomalous" ones.
+        var rows = [String]()
+        var seed: UInt64 = 42
+        func noise() -> Float {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Float(seed >> 40) / Float(1 << 24) - 0.5
+        }
+        for i in 0..<4 {
+            let anomalous = i >= 2
+            let floats = (0..<25_600).map { k -> Float in
+                let base = Float(k % 128) / 8 - 8
+                return anomalous ? base + 40 * noise() : base + 0.1 * noise()
+            }
+            let bytes = floats.flatMap { f in (0..<4).map { UInt8(truncatingIfNeeded: f.bitPattern >> (8 * UInt32($0))) } }
+            try Data(bytes).write(to: dir.appendingPathComponent("m\(i).bin"))
+            rows.append("m\(i).bin,2,\(anomalous ? 1 : 0),2560,512")
+        }
+        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: dir.appendingPathComponent("y_labels.csv"))
+        let output = Self.tempDir()
+        _ = try Self.session(.ad01, dataset: root, mode: .accuracy, output: output).run()
+        let folder = output.appendingPathComponent("ad/accuracy")
+        let text = try String(contentsOf: folder.appendingPathComponent("results.txt"), encoding: .utf8)
+        let auc = try #require(Self.checkerValue(text, #".* AUC\s?[:=] ([\d\.]+).*"#))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("results.json"))) as? [String: Any])
+        let samples = try #require(json["samples"] as? [[String: Any]])
+        #expect(samples.allSatisfy { ($0["results"] as? [Double])?.count == 196 })
+        let scores = samples.compactMap { $0["score"] as? Double }
+        let labels = samples.compactMap { $0["label"] as? Int }
+        #expect(abs(auc - (try ROCAUC.compute(labels: labels, scores: scores))) < 1e-4)
+    }
+
+    @Test func wrongBenchmarkIsAClearError() throws {
+        let (root, _) = try Self.classifierDataset(.kws01)
+        // The DUT runs ic01; the session asks for kws01.
+        let dut = try EmulatedDUT(model: SharedModels.model("ic01"), benchmark: .ic01)
+        let data = try Dataset(root: root, benchmark: .kws01)
+        let manifest = SessionManifest(benchmark: "kws01", port: "in-process", baud: nil, device: "emulated", emulated: true,
+                                       datasetPath: root.path, datasetSHA256: "", modelPath: nil, modelSHA256: nil)
+        let session = Session(client: DUTClient(transport: EmulatedTransport(dut: dut)), benchmark: .kws01, dataset: data,
+                              settings: SessionSettings(), manifest: manifest, output: Self.tempDir())
+        #expect(throws: (any Error).self) { try session.run() }
+        do { _ = try session.run() } catch { #expect("\(error)".contains("the DUT runs ic01, but kws01 was requested")) }
+    }
+
+    @Test func energyFirmwareIsDiagnosed() throws {
+        let (root, _) = try Self.classifierDataset(.kws01)
+        let dut = try EmulatedDUT(model: SharedModels.model("kws01"), benchmark: .kws01, timestampMode: .energy)
+        let transport = EmulatedTransport(dut: dut)
+        var reader = LineReader()
+        let boot = reader.feed(try transport.read(timeout: .zero))
+        let data = try Dataset(root: root, benchmark: .kws01)
+        let manifest = SessionManifest(benchmark: "kws01", port: "in-process", baud: nil, device: "emulated", emulated: true,
+                                       datasetPath: root.path, datasetSHA256: "", modelPath: nil, modelSHA256: nil)
+        var settings = SessionSettings()
+        settings.mode = .performance
+        let session = Session(client: DUTClient(transport: transport), benchmark: .kws01, dataset: data,
+                              settings: settings, manifest: manifest, output: Self.tempDir())
+        do {
+            _ = try session.run(bootLines: boot)
+            Issue.record("energy firmware was accepted for a performance run")
+        } catch {
+            #expect("\(error)".contains("energy timestamp mode"))
+        }
+    }
+}
