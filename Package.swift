@@ -24,12 +24,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TinyRuntimeTests", dependencies: ["TinyRuntime"], resources: [.copy("Fixtures")]),
+        // Locates ../shared for the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TinyRuntimeTests", dependencies: ["TinyRuntime", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyBenchTests", dependencies: ["TinyBench"]),
-        .testTarget(name: "TinyBenchEmulatorsTests", dependencies: ["TinyBenchEmulators", "TinyBench", "TinyRuntime"]),
-        // Drives the built `tinybench` executable; it depends on nothing so it
-        // exercises the CLI exactly as a user would.
-        .testTarget(name: "EndToEndTests"),
+        .testTarget(name: "TinyBenchEmulatorsTests", dependencies: ["TinyBenchEmulators", "TinyBench", "TinyRuntime", "TestSupport"]),
+        // Drives the built `tinybench` executable, exactly as a user would.
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

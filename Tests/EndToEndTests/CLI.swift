@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built `tinybench` binary (next to the test bundle in the build folder).
 enum CLI {
@@ -110,17 +111,9 @@ enum CLI {
         return pid
     }
 
-    /// ../shared/conformance, as in the runtime tests; nil when absent.
-    static let conformance: URL? = {
-        let env = ProcessInfo.processInfo.environment["TINYBENCH_SHARED"].map { URL(fileURLWithPath: $0) }
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let root = (env ?? package.deletingLastPathComponent().appendingPathComponent("shared")).appendingPathComponent("conformance")
-        return FileManager.default.fileExists(atPath: root.appendingPathComponent("kws01/model.tflite").path) ? root : nil
-    }()
+    static var conformance: URL? { SharedData.conformance }
 
-    static func model(_ name: String) -> String {
-        conformance!.appendingPathComponent("\(name)/model.tflite").path
-    }
+    static func model(_ name: String) -> String { SharedData.modelPath(name) }
 
     static func temporaryFile(_ bytes: [UInt8], name: String) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-e2e-\(UUID().uuidString)-\(name)")
