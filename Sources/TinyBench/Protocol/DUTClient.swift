@@ -158,6 +158,27 @@ public final class DUTClient {
         guard done else { throw .unexpected(command: "db", "the DUT did not confirm m-load-done after \(bytes.count) bytes") }
     }
 
+    /// `db print`: the DUT's input buffer as it holds it now.
+    public func printBuffer() throws(DUTError) -> [UInt8] {
+        var bytes = [UInt8]()
+        for line in try command("db print") where line.hasPrefix("m-buffer-") {
+            for pair in line.dropFirst("m-buffer-".count).split(separator: "-") {
+                guard pair.count == 2, let b = UInt8(pair, radix: 16) else {
+                    throw .unexpected(command: "db print", "bad byte '\(pair)' in '\(line)'")
+                }
+                bytes.append(b)
+            }
+        }
+        return bytes
+    }
+
+    /// `results`: the result vector of the last inference again.
+    public func results() throws(DUTError) -> [Double] {
+        let lines = try command("results")
+        guard let r = Self.parseResults(lines) else { throw .unexpected(command: "results", "no m-results-[...] line") }
+        return r
+    }
+
     /// `infer N W`: warm-up, the two laps, results.
     public func infer(_ n: Int, warmup: Int) throws(DUTError) -> InferenceReply {
         let text = "infer \(n) \(warmup)"

@@ -17,6 +17,10 @@ public struct SessionSettings: Sendable, Codable {
     public var targetWindowSeconds = 15.0
     /// Attempts per sample when the link misbehaves before the run stops.
     public var attemptsPerSample = 3
+    /// Accuracy mode reads every loaded buffer back (`db print`) and asks for
+    /// the results twice (`infer`, then `results`): a byte corrupted on the
+    /// line then causes a retry instead of a wrong answer.
+    public var verifyTransfers = true
 
     public init() {}
 
@@ -201,7 +205,20 @@ public final class Session {
                 let window = Array(bytes[benchmark.window(w)])
                 let reply = try withRetries("sample \(entry.file) window \(w)") { () throws -> InferenceReply in
                     try client.load(window)
-                    return try client.infer(1, warmup: 0)
+                    if settings.verifyTransfers {
+                        let held = try client.printBuffer()
+                        guard held == window else {
+                            throw DUTError.unexpected(command: "db print", "the DUT holds different bytes than were sent")
+                        }
+                    }
+                    let reply = try client.infer(1, warmup: 0)
+                    if settings.verifyTransfers {
+                        let again = try client.results()
+                        guard again == reply.results else {
+                            throw DUTError.unexpected(command: "results", "two readings of the results differ")
+                        }
+                    }
+                    return reply
                 }
                 windowResults.append(reply.results)
             }
