@@ -39,19 +39,12 @@ final class Mean: PreparedKernel {
         let oq = try output.requireQuantization(c.op.label)
 
         // Output index of every input element, walking the input in row-major order.
-        var destination = [Int32](repeating: 0, count: input.elementCount)
-        var index = [Int](repeating: 0, count: rank)
-        for i in 0..<input.elementCount {
+        var destination = [Int32]()
+        destination.reserveCapacity(input.elementCount)
+        forEachIndex(input.shape) { index in
             var o = 0
             for d in 0..<rank where !axes.contains(d) { o = o * input.shape[d] + index[d] }
-            destination[i] = Int32(o)
-            var d = rank - 1
-            while d >= 0 {
-                index[d] += 1
-                if index[d] < input.shape[d] { break }
-                index[d] = 0
-                d -= 1
-            }
+            destination.append(Int32(o))
         }
         let count = axes.reduce(1) { $0 * input.shape[$1] }
         var (multiplier, shift) = FixedPoint.quantizeMultiplier(Double(iq.scale) / Double(oq.scale))

@@ -34,22 +34,14 @@ final class Pad: PreparedKernel {
         }
 
         let rowLength = input.shape[rank - 1]
-        let rows = rowLength == 0 ? 0 : input.elementCount / rowLength
         var rowOffsets = [Int32]()
-        rowOffsets.reserveCapacity(rows)
-        var index = [Int](repeating: 0, count: max(rank - 1, 0))
-        for _ in 0..<rows {
+        // One entry per contiguous input row: walk every dimension but the last.
+        forEachIndex(Array(input.shape.dropLast())) { index in
             var o = 0
             for d in 0..<(rank - 1) { o = o * expected[d] + index[d] + Int(pads[2 * d]) }
             rowOffsets.append(Int32(o * expected[rank - 1] + Int(pads[2 * (rank - 1)])))
-            var d = rank - 2
-            while d >= 0 {
-                index[d] += 1
-                if index[d] < input.shape[d] { break }
-                index[d] = 0
-                d -= 1
-            }
         }
+        if rowLength == 0 { rowOffsets.removeAll() }
         return Pad(input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
                    rowOffsets: rowOffsets, rowLength: rowLength, outputCount: output.elementCount, padValue: padValue)
     }

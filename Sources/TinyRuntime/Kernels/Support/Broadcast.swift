@@ -34,23 +34,17 @@ enum BroadcastPlan {
         }
         let sa = strides(pa), sb = strides(pb)
         let total = shape.reduce(1, *)
-        var ia = [Int32](repeating: 0, count: total), ib = [Int32](repeating: 0, count: total)
-        var index = [Int](repeating: 0, count: rank)
-        for i in 0..<total {
+        var ia = [Int32](), ib = [Int32]()
+        ia.reserveCapacity(total)
+        ib.reserveCapacity(total)
+        forEachIndex(shape) { index in
             var fa = 0, fb = 0
             for d in 0..<rank {
                 fa += index[d] * sa[d]
                 fb += index[d] * sb[d]
             }
-            ia[i] = Int32(fa)
-            ib[i] = Int32(fb)
-            var d = rank - 1
-            while d >= 0 {
-                index[d] += 1
-                if index[d] < shape[d] { break }
-                index[d] = 0
-                d -= 1
-            }
+            ia.append(Int32(fa))
+            ib.append(Int32(fb))
         }
         self = .indexed(first: ia, second: ib)
     }
