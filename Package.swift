@@ -15,7 +15,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "TinyRuntime"),
-        .target(name: "TinyBench", dependencies: ["TinyRuntime"]),
+        .systemLibrary(name: "CSerialPort", pkgConfig: "libserialport", providers: [.apt(["libserialport-dev"])]),
+        .target(name: "TinyBench", dependencies: ["TinyRuntime", "CSerialPort"]),
         .target(name: "TinyBenchEmulators", dependencies: ["TinyBench", "TinyRuntime"]),
         .executableTarget(
             name: "tinybench",

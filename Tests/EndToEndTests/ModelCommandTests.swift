@@ -122,3 +122,16 @@ struct BadModelTests {
         Self.expectOneLineError(r, mentioning: ["unsupported operator", "operator 12", "TANH"])
     }
 }
+
+/// `tinybench ports` lists what libserialport sees (possibly nothing on CI).
+struct PortsCommandTests {
+    @Test func portsJSON() throws {
+        let r = try CLI.run(["ports", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let ports = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        for p in ports {
+            #expect((p["path"] as? String)?.hasPrefix("/dev/") == true)
+            #expect(["usb", "native", "bluetooth", "unknown"].contains(p["transport"] as? String ?? ""))
+        }
+    }
+}

@@ -338,7 +338,7 @@ struct AccuracyReport: Codable {
 final class JSONLines {
     private let handle: FileHandle
     init(url: URL) throws {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         handle = try FileHandle(forWritingTo: url)
     }
     func append<T: Encodable>(_ value: T) throws {

@@ -8,7 +8,7 @@ public final class SessionLog: @unchecked Sendable {
     private let lock = NSLock()
 
     public init(url: URL) throws {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         handle = try FileHandle(forWritingTo: url)
     }
 
