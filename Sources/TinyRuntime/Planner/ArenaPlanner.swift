@@ -28,18 +28,41 @@ public struct ArenaPlan: Sendable {
 }
 
 /// Greedy offline arena planning in the spirit of TFLM's `GreedyMemoryPlanner`:
-/// largest buffers first, each placed at the lowest aligned offset where it does
-/// not collide with any already-placed buffer whose lifetime overlaps its own.
+/// buffers are placed one by one, each at the lowest aligned offset where it
+/// does not collide with any already-placed buffer whose lifetime overlaps its
+/// own. TFLM places the largest buffers first; that order is tried first here
+/// and a few others after it (first use, longest lifetime, size × lifetime),
+/// and the smallest arena wins. No order is best for every graph (on vww01
+/// largest-first leaves a hole that first-use order avoids), and planning
+/// happens once per model, so trying several costs nothing that matters.
 public enum ArenaPlanner {
     public static let alignment = 16
 
+    /// Offsets for `requests` such that two requests alive at the same operator
+    /// never share a byte; every offset and the size are multiples of ``alignment``.
     public static func plan(_ requests: [ArenaRequest]) -> ArenaPlan {
-        let order = requests.indices.sorted {
-            let a = requests[$0], b = requests[$1]
-            if a.size != b.size { return a.size > b.size }
-            if a.firstUse != b.firstUse { return a.firstUse < b.firstUse }
-            return a.tensor < b.tensor
+        func span(_ r: ArenaRequest) -> Int { r.lastUse - r.firstUse + 1 }
+        // Each order is a sort key; ties end on the tensor index so every
+        // plan is deterministic. (The area may wrap for absurd sizes: that
+        // only changes the order, and every order gives a valid plan.)
+        let keys: [(ArenaRequest) -> (Int, Int, Int)] = [
+            { (-$0.size, $0.firstUse, $0.tensor) },                     // TFLM: largest first
+            { ($0.firstUse, -$0.size, $0.tensor) },                     // in execution order
+            { (-span($0), -$0.size, $0.tensor) },                       // longest-lived first
+            { (0 &- $0.size &* span($0), -$0.size, $0.tensor) },          // largest area first
+        ]
+        var best: ArenaPlan?
+        for key in keys {
+            let order = requests.indices.sorted { key(requests[$0]) < key(requests[$1]) }
+            let candidate = place(requests, in: order)
+            // Strictly smaller only: on a tie the earlier (TFLM's) order stays.
+            if best.map({ candidate.size < $0.size }) ?? true { best = candidate }
         }
+        return best!
+    }
+
+    /// First-fit placement of `requests` taken in `order`.
+    static func place(_ requests: [ArenaRequest], in order: [Int]) -> ArenaPlan {
         var placed: [(request: ArenaRequest, offset: Int)] = []
         var offsets = [Int: Int]()
         var size = 0
