@@ -22,7 +22,10 @@ func reportingErrors(_ body: () throws -> Void) throws {
 
 /// The bytes of a file, or a one-line error naming it.
 func readFile(_ path: String, what: String) throws -> [UInt8] {
-    guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(what) file \(path) does not exist") }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CLIError("\(what) file \(path) does not exist") }
+    guard !isDirectory.boolValue else { throw CLIError("\(what) file \(path) is a directory") }
+    guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError("\(what) file \(path) is not readable (permission denied)") }
     guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read \(what) file \(path)") }
     return [UInt8](data)
 }

@@ -27,26 +27,30 @@ struct ModelCommand: ParsableCommand {
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run one inference: raw input tensor bytes in, raw output tensor bytes out.")
+            abstract: "Run one inference: raw input tensor bytes in, raw output tensor bytes out.",
+            discussion: """
+                The input file holds the raw bytes of the input tensor (row-major, in the tensor's own \
+                type: int8 for the MLPerf Tiny models); a model with several inputs takes them back to \
+                back in graph order. The output is the raw bytes of the output tensor(s), likewise.
+                """)
         @Argument(help: "The .tflite model.") var model: String
-        @Option(help: "File with the raw bytes of input tensor 0.") var input: String
-        @Option(help: "Write the raw output tensor bytes here (default: hex on standard output).") var output: String?
+        @Option(help: "File with the raw bytes of the input tensor.") var input: String
+        @Option(help: "Write the raw output tensor bytes here (default: hex on standard output, one line per output).")
+        var output: String?
 
         func run() throws {
             try reportingErrors {
                 let interpreter = try Interpreter(model: try loadModel(model))
-                let bytes = try readFile(input, what: "input")
-                try interpreter.setInput(bytes)
-                interpreter.invoke()
-                let result = try interpreter.output()
+                let outputs = try RawInference.run(interpreter, input: try readFile(input, what: "input"),
+                                                   source: "input file \(input)")
                 if let output {
                     do {
-                        try Data(result).write(to: URL(fileURLWithPath: output))
+                        try Data(outputs.joined()).write(to: URL(fileURLWithPath: output))
                     } catch {
                         throw CLIError("cannot write \(output): \(error.localizedDescription)")
                     }
                 } else {
-                    print(result.map { String(format: "%02x", $0) }.joined())
+                    print(RawInference.hex(outputs))
                 }
             }
         }
@@ -54,27 +58,27 @@ struct ModelCommand: ParsableCommand {
 
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Host time per inference of TinyRuntime on this machine (not microcontroller time).")
+            abstract: "Host time per inference of TinyRuntime on this machine (not microcontroller time).",
+            discussion: """
+                Times Interpreter.invoke() on one thread with a monotonic clock, after untimed warm-up \
+                runs, on an all-zero input. This is the speed of the emulator runtime on the host; the \
+                latency of a board comes from a real DUT or from the emulated DUT's cost model.
+                """)
         @Argument(help: "The .tflite model.") var model: String
-        @Option(help: "Timed inferences (after 10 untimed warm-up runs).") var iterations = 1000
+        @Option(help: "Timed inferences.") var iterations = 1000
+        @Option(help: "Untimed inferences before timing starts.") var warmup = 10
         @Flag(help: "Print JSON with medianMicroseconds, p10Microseconds, p90Microseconds, iterations.") var json = false
 
         func validate() throws {
             guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+            guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
         }
 
         func run() throws {
             try reportingErrors {
                 let interpreter = try Interpreter(model: try loadModel(model))
-                let timing = InferenceTiming.measure(interpreter, iterations: iterations)
-                if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    print(String(decoding: try encoder.encode(timing), as: UTF8.self))
-                } else {
-                    print(String(format: "host time per inference (TinyRuntime emulator, single thread, %d runs): median %.1f us, p10 %.1f us, p90 %.1f us",
-                                 timing.iterations, timing.medianMicroseconds, timing.p10Microseconds, timing.p90Microseconds))
-                }
+                let timing = InferenceTiming.measure(interpreter, iterations: iterations, warmup: warmup)
+                print(json ? try timing.json() : timing.summary())
             }
         }
     }

@@ -115,6 +115,13 @@ enum CLI {
 
     static func model(_ name: String) -> String { SharedData.modelPath(name) }
 
+    /// Runs `body` with a temporary file holding `bytes`, removed afterwards.
+    static func withTemporaryFile<R>(_ bytes: [UInt8], name: String, _ body: (String) throws -> R) throws -> R {
+        let path = try temporaryFile(bytes, name: name)
+        defer { unlink(path) }
+        return try body(path)
+    }
+
     static func temporaryFile(_ bytes: [UInt8], name: String) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-e2e-\(UUID().uuidString)-\(name)")
         try Data(bytes).write(to: url)

@@ -23,13 +23,40 @@ public struct InferenceTiming: Sendable, Codable {
         iterations = sorted.count
     }
 
-    /// Times `iterations` invocations after `warmup` untimed ones.
+    /// `{"iterations", "medianMicroseconds", "p10Microseconds", "p90Microseconds"}`.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// One line for people, saying plainly what was measured.
+    public func summary() -> String {
+        String(format: "host time per inference (TinyRuntime emulator on this machine, single thread, %d timed runs): median %.1f us, p10 %.1f us, p90 %.1f us",
+               iterations, medianMicroseconds, p10Microseconds, p90Microseconds)
+    }
+
+    /// Times `iterations` invocations after `warmup` untimed ones, each with
+    /// `ContinuousClock` (monotonic, unaffected by wall-clock changes).
+    ///
+    /// Every run starts from all-zero inputs, written before the clock starts:
+    /// the arena reuses an input's bytes once it has been read, so without the
+    /// reset later runs would see whatever the previous run left there.
     public static func measure(_ interpreter: Interpreter, iterations: Int, warmup: Int = 10) -> InferenceTiming {
-        for _ in 0..<warmup { interpreter.invoke() }
+        func resetInputs() {
+            for i in interpreter.inputs.indices {
+                _ = try? interpreter.withInputBuffer(at: i) { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+            }
+        }
+        for _ in 0..<max(warmup, 0) {
+            resetInputs()
+            interpreter.invoke()
+        }
         let clock = ContinuousClock()
         var samples = [Double]()
-        samples.reserveCapacity(iterations)
+        samples.reserveCapacity(max(iterations, 1))
         for _ in 0..<max(iterations, 1) {
+            resetInputs()
             let elapsed = clock.measure { interpreter.invoke() }
             samples.append(Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12)
         }

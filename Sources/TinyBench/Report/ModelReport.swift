@@ -11,16 +11,14 @@ public struct ModelReport: Sendable {
 
     /// One row per operator, then the totals.
     public func table() -> String {
-        func shapes(_ s: [[Int]]) -> String {
-            s.map { "[" + $0.map(String.init).joined(separator: "x") + "]" }.joined(separator: " ")
-        }
-        let header = ["#", "op", "input", "output", "options", "MACs", "weight B"]
+        func shapes(_ s: [[Int]]) -> String { s.map(RawInference.shape).joined(separator: " ") }
+        let header = ["#", "op", "input", "output", "options", "MACs", "params", "weight B"]
         var rows = statistics.operators.map {
             [String($0.index), $0.name, shapes($0.inputShapes), shapes($0.outputShapes), $0.options,
-             Self.grouped($0.macs), Self.grouped($0.weightBytes)]
+             Self.grouped($0.macs), Self.grouped($0.parameters), Self.grouped($0.weightBytes)]
         }
         rows.insert(header, at: 0)
-        let numeric: Set<Int> = [0, 5, 6]
+        let numeric: Set<Int> = [0, 5, 6, 7]
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         var lines = rows.map { row in
             row.indices.map { c in
@@ -32,7 +30,7 @@ public struct ModelReport: Sendable {
         lines.append("total MACs     \(Self.grouped(statistics.macs))")
         lines.append("parameters     \(Self.grouped(statistics.parameters))")
         lines.append("weight bytes   \(Self.grouped(statistics.weightBytes))")
-        lines.append("arena bytes    \(Self.grouped(statistics.arenaBytes))")
+        lines.append("arena bytes    \(Self.grouped(statistics.arenaBytes))  (activations, as planned)")
         return lines.joined(separator: "\n")
     }
 
