@@ -112,6 +112,7 @@ enum CLI {
     }
 
     static var conformance: URL? { SharedData.conformance }
+    static let skipReason = Comment(rawValue: SharedData.skipReason)
 
     static func model(_ name: String) -> String { SharedData.modelPath(name) }
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `tinybench model inspect|run|bench` as a user runs them.
-@Suite(.enabled(if: CLI.conformance != nil, "../shared/conformance is absent"))
+@Suite(.enabled(if: CLI.conformance != nil, CLI.skipReason))
 struct ModelCommandTests {
     static let models = ["kws01", "vww01", "ad01", "ic01"]
 
@@ -189,7 +189,7 @@ struct BadModelTests {
         }
     }
 
-    @Test(.enabled(if: CLI.conformance != nil, "../shared/conformance is absent"), arguments: ModelCommandTests.models)
+    @Test(.enabled(if: CLI.conformance != nil, CLI.skipReason), arguments: ModelCommandTests.models)
     func truncatedModel(model: String) throws {
         let full = [UInt8](try Data(contentsOf: URL(fileURLWithPath: CLI.model(model))))
         let input = CLI.conformance!.appendingPathComponent("\(model)/cases/000.in").path
@@ -206,7 +206,7 @@ struct BadModelTests {
     /// and `bench` must report an unsupported operator naming the index and
     /// the op; `inspect` still describes the model (that is how one finds out
     /// what a model needs).
-    @Test(.enabled(if: CLI.conformance != nil, "../shared/conformance is absent"))
+    @Test(.enabled(if: CLI.conformance != nil, CLI.skipReason))
     func unsupportedOperator() throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: CLI.model("kws01"))))
         let input = CLI.conformance!.appendingPathComponent("kws01/cases/000.in").path
