@@ -1,10 +1,10 @@
 /// QUANTIZE: float32 → int8 (TFLM `AffineQuantize`: `round(x / scale) + zeroPoint`,
-/// the division in double, halves away from zero, clamped) and int8/uint8 →
+/// the division in float32 as TFLM does it, halves away from zero, clamped) and int8/uint8 →
 /// int8/uint8 requantization (TFLM `Requantize`: `inputScale / outputScale` as a
 /// fixed-point multiplier on `x - inputZeroPoint`).
 final class Quantize: PreparedKernel {
     private enum Mode {
-        case fromFloat(scale: Double, zeroPoint: Int32)
+        case fromFloat(scale: Float, zeroPoint: Int32)
         case requantize(Requantizer, inputZeroPoint: Int32, outputZeroPoint: Int32, inputSigned: Bool)
     }
     private let input: UnsafeRawPointer
@@ -23,7 +23,7 @@ final class Quantize: PreparedKernel {
         try c.require(!oq.isPerChannel, "per-channel output quantization is not supported")
         let mode: Mode
         if input.type == .float32 {
-            mode = .fromFloat(scale: Double(oq.scale), zeroPoint: oq.zeroPoint)
+            mode = .fromFloat(scale: oq.scale, zeroPoint: oq.zeroPoint)
         } else {
             let iq = try input.requireQuantization(c.op.label)
             mode = .requantize(Requantizer(real: Double(iq.scale) / Double(oq.scale)), inputZeroPoint: iq.zeroPoint,
@@ -52,7 +52,7 @@ final class Quantize: PreparedKernel {
         case let .fromFloat(scale, zeroPoint):
             let x = input.assumingMemoryBound(to: Float.self)
             for i in 0..<count {
-                let v = FixedPoint.roundedToInt32(Double(x[i]) / scale) &+ zeroPoint
+                let v = FixedPoint.roundedToInt32(Double(x[i] / scale)) &+ zeroPoint
                 out[i] = UInt8(truncatingIfNeeded: min(max(v, outputRange.min), outputRange.max))
             }
         case let .requantize(requantizer, inputZeroPoint, outputZeroPoint, inputSigned):
