@@ -25,11 +25,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The synthetic demo-data generator (Tools/demodata): not part of the product.
+        .target(name: "DemoData", dependencies: ["TinyBench", "TinyRuntime"], path: "Tools/demodata/Sources/DemoData"),
+        .executableTarget(
+            name: "demodata",
+            dependencies: ["DemoData", "TinyBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/demodata/Sources/demodata"
+        ),
         // Locates ../shared for the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TinyRuntimeTests", dependencies: ["TinyRuntime", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyBenchTests", dependencies: ["TinyBench"]),
         .testTarget(name: "TinyBenchEmulatorsTests", dependencies: ["TinyBenchEmulators", "TinyBench", "TinyRuntime", "TestSupport"]),
+        .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "TinyBench", "TinyRuntime"]),
         // Drives the built `tinybench` executable, exactly as a user would.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],

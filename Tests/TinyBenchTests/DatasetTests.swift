@@ -74,3 +74,38 @@ struct DatasetTests {
         #expect(Benchmark.named("kws") == .kws01 && Benchmark.named("VWW01") == .vww01 && Benchmark.named("x") == nil)
     }
 }
+
+/// `DatasetWriter` produces exactly what `Dataset` reads, and refuses what it would reject.
+struct DatasetWriterTests {
+    @Test func writtenDatasetsReadBack() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-dw-\(UUID().uuidString)")
+        var writer = try DatasetWriter(root: root, benchmark: .ad01)
+        try writer.add(file: "n.bin", label: 0, bytes: [UInt8](repeating: 1, count: 102_400))
+        try writer.add(file: "a.bin", label: 1, bytes: [UInt8](repeating: 2, count: 102_400))
+        try writer.finish()
+        let ds = try Dataset(root: root, benchmark: .ad01)
+        #expect(ds.entries.map(\.file) == ["n.bin", "a.bin"])
+        #expect(ds.entries.map(\.label) == [0, 1])
+        #expect(try ds.sample(1) == [UInt8](repeating: 2, count: 102_400))
+        let csv = try String(contentsOf: ds.directory.appendingPathComponent("y_labels.csv"), encoding: .utf8)
+        #expect(csv == "n.bin,2,0,2560,512\na.bin,2,1,2560,512\n")
+        // A second dataset is never written over the first.
+        #expect(throws: DatasetWriterError.self) { try DatasetWriter(root: root, benchmark: .ad01) }
+    }
+
+    @Test func refusesWhatTheReaderWouldReject() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-dw-\(UUID().uuidString)")
+        var writer = try DatasetWriter(root: root, benchmark: .kws01)
+        let ok = [UInt8](repeating: 0, count: 490)
+        #expect(throws: DatasetWriterError.wrongSize(file: "a.bin", expected: 490, actual: 3)) {
+            try writer.add(file: "a.bin", label: 0, bytes: [1, 2, 3])
+        }
+        #expect(throws: DatasetWriterError.badLabel(file: "a.bin", label: 12, classes: 12)) {
+            try writer.add(file: "a.bin", label: 12, bytes: ok)
+        }
+        #expect(throws: DatasetWriterError.badName("x/a.bin")) { try writer.add(file: "x/a.bin", label: 0, bytes: ok) }
+        #expect(throws: DatasetWriterError.empty(writer.directory.path)) { try writer.finish() }
+        try writer.add(file: "a.bin", label: 0, bytes: ok)
+        #expect(throws: DatasetWriterError.duplicate("a.bin")) { try writer.add(file: "a.bin", label: 1, bytes: ok) }
+    }
+}

@@ -1,0 +1,10 @@
+import TinyBench
+
+/// The generator of each benchmark's demo data.
+public enum DemoGenerators {
+    public static func generator(for benchmark: Benchmark) -> (any DemoGenerator)? {
+        switch benchmark.id {
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import DemoData
+import Foundation
+import TinyBench
+
+/// Writes the synthetic demo datasets (see Tools/demodata/README.md).
+struct DemoDataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demodata",
+        abstract: "Write TinyBench's synthetic demo datasets in the EEMBC layout.")
+
+    @Option(help: "Output root; <out>/<benchmark>/ must not hold a dataset yet.")
+    var out: String
+
+    @Option(help: "test (the bundled set) or train (for Tools/train).")
+    var split: String = "test"
+
+    @Option(help: "Comma-separated benchmarks (kws01,vww01,ad01,ic01).")
+    var benchmarks: String = "kws01,vww01,ad01,ic01"
+
+    @Option(help: "Samples per benchmark (default: the bundled test-set size).")
+    var count: Int?
+
+    func run() throws {
+        guard let split = DemoSplit(rawValue: split) else { throw ValidationError("--split must be test or train") }
+        let root = URL(fileURLWithPath: out)
+        for name in benchmarks.split(separator: ",") {
+            guard let benchmark = Benchmark.named(String(name)) else { throw ValidationError("unknown benchmark '\(name)'") }
+            guard let generator = DemoGenerators.generator(for: benchmark) else {
+                throw ValidationError("no demo generator for \(benchmark.id) yet")
+            }
+            var writer = try DatasetWriter(root: root, benchmark: benchmark)
+            let n = count ?? generator.defaultTestCount
+            try generator.generate(split: split, count: n, into: &writer)
+            try writer.finish()
+            print("\(benchmark.id): \(writer.count) \(split.rawValue) samples in \(writer.directory.path)")
+        }
+    }
+}
+
+DemoDataCommand.main()
