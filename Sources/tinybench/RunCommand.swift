@@ -40,7 +40,7 @@ struct RunCommand: ParsableCommand {
             var modelSHA: String?
             if let model { modelSHA = SHA256.hex(try readFile(model, what: "model")) }
             if let port {
-                transport = try FileDescriptorTransport(path: port, baud: baud)
+                transport = try openSerialPort(path: port, baud: baud)
                 manifest = SessionManifest(benchmark: bench.id, port: port, baud: baud, device: "device on \(port)", emulated: false,
                                            datasetPath: datasetPath, datasetSHA256: try data.checksum(), modelPath: model, modelSHA256: modelSHA)
             } else {

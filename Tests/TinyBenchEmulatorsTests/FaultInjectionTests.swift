@@ -114,6 +114,106 @@ struct FaultInjectionTests {
         }
     }
 
+    /// Each line of a performance run's samples.jsonl, without the absolute
+    /// lap readings (retries advance the DUT's clock).
+    struct WindowRecord: Decodable, Equatable {
+        let file: String
+        let inferences: Int
+        let seconds: Double
+        let throughput: Double
+
+        /// Same file and count, and a time within the session's repeat
+        /// tolerance (the virtual clock itself rounds to 1 µs, so a window
+        /// started at another time may differ by that much).
+        func agrees(with clean: WindowRecord) -> Bool {
+            file == clean.file && inferences == clean.inferences && abs(seconds / clean.seconds - 1) <= Session.repeatTolerance
+        }
+
+        static func read(_ output: URL) throws -> [WindowRecord] {
+            let text = try String(contentsOf: output.appendingPathComponent("kws/performance/samples.jsonl"), encoding: .utf8)
+            return try text.split(separator: "\n").map { try JSONDecoder().decode(WindowRecord.self, from: Data($0.utf8)) }
+        }
+    }
+
+    static func runPerformance(transport: Transport, dataset root: URL, output: URL) throws -> [WindowRecord] {
+        var settings = SessionSettings()
+        settings.mode = .performance
+        settings.attemptsPerSample = 6
+        settings.minWindowSeconds = 1
+        settings.targetWindowSeconds = 1.5
+        let data = try Dataset(root: root, benchmark: .kws01)
+        let manifest = SessionManifest(benchmark: "kws01", port: "in-process", baud: nil, device: "emulated", emulated: true,
+                                       datasetPath: root.path, datasetSHA256: "", modelPath: nil, modelSHA256: nil)
+        let client = DUTClient(transport: transport, timeouts: .init(line: 0.2, infer: 0.4))
+        let session = Session(client: client, benchmark: .kws01, dataset: data, settings: settings, manifest: manifest, output: output)
+        _ = try session.run()
+        return try WindowRecord.read(output)
+    }
+
+    /// The same for performance mode: a garbled lap reading, a reset during a
+    /// window or a lost `infer` never becomes a window's figure.
+    @Test(arguments: [11, 12, 13, 14, 15, 16, 17, 18] as [UInt64])
+    func performanceFaultsNeverYieldAWrongNumber(seed: UInt64) throws {
+        let (root, _) = try SessionTests.classifierDataset(.kws01)
+        let model = try SharedModels.model("kws01")
+        let clean = try Self.runPerformance(transport: EmulatedTransport(dut: EmulatedDUT(model: model, benchmark: .kws01)),
+                                            dataset: root, output: SessionTests.tempDir())
+        #expect(clean.count == 5)
+        let faulty = FaultyTransport(EmulatedTransport(dut: try EmulatedDUT(model: model, benchmark: .kws01)), seed: seed, rate: 0.03)
+        let output = SessionTests.tempDir()
+        do {
+            let windows = try Self.runPerformance(transport: faulty, dataset: root, output: output)
+            print("performance fault injection seed \(seed): completed with \(faulty.faults) faults")
+            #expect(windows.count == clean.count)
+            for (w, c) in zip(windows, clean) {
+                #expect(w.agrees(with: c), "seed \(seed): \(w) differs from the clean \(c) after \(faulty.faults) faults")
+            }
+            #expect(faulty.faults > 0, "seed \(seed): no fault was injected")
+        } catch let error as SessionError {
+            print("performance fault injection seed \(seed): stopped after \(faulty.faults) faults: \(error)")
+            #expect("\(error)".contains("window") || "\(error)".contains("calibrating"), "\(error)")
+            let kept = try WindowRecord.read(output)
+            #expect(zip(kept, clean).allSatisfy { $0.agrees(with: $1) }, "seed \(seed): a kept window is wrong")
+        }
+    }
+
+    /// A lap reading garbled into another valid number (a digit for a digit)
+    /// parses fine; the repeated measurement catches it.
+    @Test func aGarbledLapDigitIsCaught() throws {
+        final class LapGarbler: Transport {
+            let inner: EmulatedTransport
+            var endpoint: String { inner.endpoint }
+            var garbled = 0
+            init(_ inner: EmulatedTransport) { self.inner = inner }
+            func write(_ bytes: [UInt8]) throws(TransportError) { try inner.write(bytes) }
+            func read(timeout: Duration) throws(TransportError) -> [UInt8] {
+                var b = try inner.read(timeout: timeout)
+                // The second window's repeated measurement: its first lap's sixth digit from the end goes up by one (mod 10).
+                let marker = Array("m-lap-us-".utf8)
+                if garbled < 5, let r = b.firstRange(of: marker), let end = b[r.upperBound...].firstIndex(of: 13) {
+                    garbled += 1
+                    if garbled == 5, end - r.upperBound >= 6 {
+                        let i = end - 6
+                        b[i] = 48 + (b[i] - 48 + 1) % 10
+                    }
+                }
+                return b
+            }
+            func close() { inner.close() }
+        }
+        let (root, _) = try SessionTests.classifierDataset(.kws01)
+        let model = try SharedModels.model("kws01")
+        let clean = try Self.runPerformance(transport: EmulatedTransport(dut: EmulatedDUT(model: model, benchmark: .kws01)),
+                                            dataset: root, output: SessionTests.tempDir())
+        let garbler = LapGarbler(EmulatedTransport(dut: try EmulatedDUT(model: model, benchmark: .kws01)))
+        let output = SessionTests.tempDir()
+        let windows = try Self.runPerformance(transport: garbler, dataset: root, output: output)
+        #expect(garbler.garbled == 5)
+        #expect(zip(windows, clean).allSatisfy { $0.agrees(with: $1) })
+        let log = try String(contentsOf: output.appendingPathComponent("kws/performance/log.txt"), encoding: .utf8)
+        #expect(log.contains("disagree"))
+    }
+
     @Test func aSilentDUTStopsTheRunWithAClearError() throws {
         let (root, _) = try SessionTests.classifierDataset(.kws01)
         let silent = FaultyTransport(EmulatedTransport(dut: try EmulatedDUT(model: SharedModels.model("kws01"), benchmark: .kws01)),

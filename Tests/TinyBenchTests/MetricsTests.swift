@@ -26,6 +26,32 @@ struct ROCAUCTests {
     }
 }
 
+/// The figures the MLCommons runner prints besides the binary AUC; expected
+/// values from scikit-learn 1.x and the runner's own calculate_accuracy.
+struct RunnerFiguresTests {
+    @Test func oneVsRestAUCMatchesScikitLearn() throws {
+        // Rows are not normalised (like int8 scores); the runner divides each by its sum.
+        let labels = [0, 1, 2, 0, 1, 2, 2, 1, 0, 1]
+        let results: [[Double]] = [[50, 25, 25], [10, 80, 10], [20, 20, 60], [30, 40, 30], [60, 20, 20],
+                                   [25, 25, 50], [10, 45, 45], [20, 60, 20], [40, 40, 20], [64, 64, 0]]
+        let auc = try ROCAUC.oneVsRest(labels: labels, results: results)
+        #expect(abs(auc - 0.8363095238095237) < 1e-12)
+        #expect(throws: ROCAUC.Failure.classWithoutSamples(2)) {
+            try ROCAUC.oneVsRest(labels: [0, 1, 0], results: [[1, 2, 3], [3, 2, 1], [1, 1, 1]])
+        }
+        #expect(throws: ROCAUC.Failure.ragged) { try ROCAUC.oneVsRest(labels: [0, 1], results: [[1, 2], [3]]) }
+    }
+
+    @Test(arguments: [
+        ([0, 0, 0, 1, 1, 1, 0, 1], [1.0, 2.0, 2.0, 2.0, 3.0, 1.0, 3.0, 3.0], 62.49999986458333),
+        ([1, 0, 1, 1, 0, 0, 1, 0, 1, 0], [0.3, 0.3, 0.7, 0.1, 0.5, 0.2, 0.7, 0.7, 0.9, 0.05], 77.77777764691358),
+        ([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], 99.9999995),
+    ] as [([Int], [Double], Double)])
+    func anomalyTop1MatchesTheRunner(labels: [Int], scores: [Double], expected: Double) {
+        #expect(abs(AnomalyThresholdAccuracy.mlcRunner(labels: labels, scores: scores) - expected) < 1e-9)
+    }
+}
+
 struct ClassificationTests {
     @Test func confusionAndPerClass() {
         let r = ClassificationReport(classes: 3, pairs: [(0, 0), (0, 1), (1, 1), (2, 2), (2, 0), (2, 2)])

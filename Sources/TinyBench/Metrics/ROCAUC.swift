@@ -8,6 +8,8 @@ public enum ROCAUC {
         case oneClassOnly(Int)
         case notBinary(Int)
         case notFinite
+        case classWithoutSamples(Int)
+        case ragged
 
         public var description: String {
             switch self {
@@ -15,6 +17,8 @@ public enum ROCAUC {
             case .oneClassOnly(let c): "AUC is undefined when only class \(c) is present"
             case .notBinary(let c): "AUC labels must be 0 or 1, found \(c)"
             case .notFinite: "AUC scores must be finite numbers"
+            case .classWithoutSamples(let c): "one-vs-rest AUC is undefined: class \(c) has no samples"
+            case .ragged: "one-vs-rest AUC needs one score per class in every row"
             }
         }
     }
@@ -40,5 +44,48 @@ public enum ROCAUC {
         }
         let p = Double(positives), n = Double(negatives)
         return (rankSum - p * (p + 1) / 2) / (p * n)
+    }
+
+    /// Multi-class AUC as the MLCommons runner reports it for classifiers:
+    /// each result row divided by its sum, then scikit-learn's
+    /// `roc_auc_score(multi_class="ovr")` — the unweighted mean over classes
+    /// of the binary AUC of "this class" against the rest.
+    public static func oneVsRest(labels: [Int], results: [[Double]]) throws(Failure) -> Double {
+        guard labels.count == results.count else { throw .lengthMismatch(labels: labels.count, scores: results.count) }
+        guard let classes = results.first?.count, classes > 1, results.allSatisfy({ $0.count == classes }) else { throw .ragged }
+        let probabilities = results.map { row -> [Double] in
+            let total = row.reduce(0, +)
+            return row.map { $0 / total }
+        }
+        var sum = 0.0
+        for k in 0..<classes {
+            guard labels.contains(k) else { throw .classWithoutSamples(k) }
+            sum += try compute(labels: labels.map { $0 == k ? 1 : 0 }, scores: probabilities.map { $0[k] })
+        }
+        return sum / Double(classes)
+    }
+}
+
+/// The "Top 1%" figure the MLCommons runner prints for anomaly detection: over
+/// 100 thresholds evenly spaced from the lowest score up to (not including)
+/// the highest, the best mean of precision and recall in percent, a file
+/// counting as anomalous when its score is strictly above the threshold. It
+/// is informational; the quality target is the AUC.
+public enum AnomalyThresholdAccuracy {
+    public static func mlcRunner(labels: [Int], scores: [Double]) -> Double {
+        guard let lo = scores.min(), let hi = scores.max() else { return 0 }
+        var best = 0.0
+        for step in 0..<100 {
+            let threshold = lo + Double(step) * 0.01 * (hi - lo)
+            var tp = 0.0, fp = 0.0, fn = 0.0
+            for (label, score) in zip(labels, scores) {
+                let flagged = score > threshold
+                if label == 1 { if flagged { tp += 1 } else { fn += 1 } } else if flagged { fp += 1 }
+            }
+            // The runner's 1e-8 keeps an empty denominator from dividing by zero.
+            let precision = tp / (tp + fp + 1e-8), recall = tp / (tp + fn + 1e-8)
+            best = max(best, 100 * (precision + recall) / 2)
+        }
+        return best
     }
 }

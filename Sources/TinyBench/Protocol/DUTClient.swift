@@ -15,7 +15,10 @@ public struct InferenceReply: Sendable, Equatable {
     /// The two `m-lap-us` readings bracketing the timed inferences (nil in energy mode).
     public var laps: (start: UInt32, end: UInt32)?
     public var results: [Double]
+    /// Host seconds from sending `infer` to `m-ready` (warm-up and link time included).
+    public var hostSeconds: Double = 0
 
+    /// Equal DUT answers (the host's timing is not part of the answer).
     public static func == (a: InferenceReply, b: InferenceReply) -> Bool {
         a.inferences == b.inferences && a.results == b.results && a.laps?.start == b.laps?.start && a.laps?.end == b.laps?.end
     }
@@ -179,15 +182,32 @@ public final class DUTClient {
         return r
     }
 
-    /// `infer N W`: warm-up, the two laps, results.
-    public func infer(_ n: Int, warmup: Int) throws(DUTError) -> InferenceReply {
+    /// `infer N W`: warm-up, the two laps, results. `expectedSeconds` (the DUT
+    /// time the caller expects the command to take) extends the infer timeout.
+    public func infer(_ n: Int, warmup: Int, expectedSeconds: Double = 0) throws(DUTError) -> InferenceReply {
         let text = "infer \(n) \(warmup)"
-        let lines = try command(text, timeout: timeouts.infer)
-        let laps = lines.filter { $0.hasPrefix("m-lap-us-") }.compactMap { UInt32($0.dropFirst("m-lap-us-".count)) }
+        let started = ContinuousClock.now
+        let lines = try command(text, timeout: timeouts.infer + 2 * expectedSeconds)
+        let hostSeconds = Self.seconds(ContinuousClock.now - started)
         guard lines.contains("m-infer-done") else { throw .unexpected(command: text, "no m-infer-done") }
         guard let results = Self.parseResults(lines) else { throw .unexpected(command: text, "no m-results-[...] line") }
-        return InferenceReply(inferences: n, laps: laps.count >= 2 ? (laps[laps.count - 2], laps[laps.count - 1]) : nil,
-                              results: results)
+        // Energy-mode firmware prints no laps; anything else must print exactly
+        // two well-formed ones, or the interval cannot be trusted.
+        let lapLines = lines.filter { $0.hasPrefix("m-lap-us-") }
+        let laps = lapLines.compactMap { line -> UInt32? in
+            let digits = line.dropFirst("m-lap-us-".count)
+            return digits.allSatisfy(\.isASCIIDigitCharacter) ? UInt32(digits) : nil
+        }
+        guard lapLines.isEmpty || (lapLines.count == 2 && laps.count == 2) else {
+            throw .unexpected(command: text, "expected two m-lap-us timestamps, got \(lapLines.joined(separator: " | "))")
+        }
+        var reply = InferenceReply(inferences: n, laps: laps.count == 2 ? (laps[0], laps[1]) : nil, results: results)
+        reply.hostSeconds = hostSeconds
+        return reply
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     /// The negotiated `tb-raw` extension: raw output tensor bytes, or nil if the DUT does not know it.
@@ -213,4 +233,9 @@ public final class DUTClient {
     }
 
     private static let hexDigits = (0..<256).map { String(format: "%02x", $0) }
+}
+
+extension Character {
+    /// `0`–`9` only (`isNumber` also accepts other scripts' digits and fractions).
+    var isASCIIDigitCharacter: Bool { ("0"..."9").contains(self) }
 }

@@ -17,9 +17,10 @@ public struct SessionSettings: Sendable, Codable {
     public var targetWindowSeconds = 15.0
     /// Attempts per sample when the link misbehaves before the run stops.
     public var attemptsPerSample = 3
-    /// Accuracy mode reads every loaded buffer back (`db print`) and asks for
-    /// the results twice (`infer`, then `results`): a byte corrupted on the
-    /// line then causes a retry instead of a wrong answer.
+    /// Every loaded buffer is read back (`db print`); accuracy mode asks for
+    /// the results twice (`infer`, then `results`) and performance mode
+    /// measures each window twice: a byte corrupted on the line then causes a
+    /// retry instead of a wrong answer.
     public var verifyTransfers = true
 
     public init() {}
@@ -65,6 +66,8 @@ public struct PerformanceWindow: Sendable, Codable {
     public var lapEnd: UInt32
     public var seconds: Double
     public var throughput: Double
+    /// The repeated measurement that confirmed `seconds` (nil when transfers are not verified).
+    public var checkSeconds: Double?
 }
 
 /// One accuracy sample: a file, its label, what the DUT answered.
@@ -131,28 +134,28 @@ public final class Session {
         }
         var windows = [PerformanceWindow]()
         let warmups = benchmark.referenceWarmups
+        let perInference = try calibrate()
+        log.write("# calibration: \(String(format: "%.6f", perInference)) s per inference")
+        var n = max(Int((settings.targetWindowSeconds / perInference).rounded(.up)), 10)
         for w in 0..<settings.windows {
             let index = w % dataset.entries.count
             let entry = dataset.entries[index]
             let input = Array(try dataset.sample(index)[benchmark.window(0)])
             progress?(w, settings.windows, "performance window \(w + 1)/\(settings.windows) (\(entry.file))")
-            // Calibrate N on a short run so the window lands near the target length.
-            try withRetries("loading \(entry.file)") { try client.load(input) }
-            let probe = try client.infer(benchmark.referenceInferences, warmup: 1)
-            let perInference = Double(try lapSeconds(probe, "calibration")) / Double(probe.inferences)
-            var n = max(Int((settings.targetWindowSeconds / max(perInference, 1e-9)).rounded(.up)), 10)
-            var reply = try client.infer(n, warmup: warmups)
-            var seconds = try lapSeconds(reply, "window \(w + 1)")
-            if seconds < settings.minWindowSeconds {
-                n = Int(Double(n) * settings.targetWindowSeconds / max(seconds, 1e-9)) + 1
-                reply = try client.infer(n, warmup: warmups)
-                seconds = try lapSeconds(reply, "window \(w + 1)")
+            let window = try withRetries("performance window \(w + 1) (\(entry.file))") { () throws -> PerformanceWindow in
+                try loadChecked(input)
+                var m = try timedInference(n, warmup: warmups, perInference: perInference, "window \(w + 1)")
+                if m.seconds < settings.minWindowSeconds {
+                    n = Int(Double(n) * settings.targetWindowSeconds / m.seconds) + 1
+                    m = try timedInference(n, warmup: warmups, perInference: perInference, "window \(w + 1)")
+                }
+                return PerformanceWindow(file: entry.file, inferences: n, warmups: warmups, lapStart: m.reply.laps!.start,
+                                         lapEnd: m.reply.laps!.end, seconds: m.seconds, throughput: Double(n) / m.seconds,
+                                         checkSeconds: m.check)
             }
-            let window = PerformanceWindow(file: entry.file, inferences: n, warmups: warmups, lapStart: reply.laps!.start,
-                                           lapEnd: reply.laps!.end, seconds: seconds, throughput: Double(n) / seconds)
             windows.append(window)
             try samples.append(window)
-            log.write("# window \(w + 1): \(n) inferences in \(seconds) s = \(window.throughput) inf./sec.")
+            log.write("# window \(w + 1): \(window.inferences) inferences in \(window.seconds) s = \(window.throughput) inf./sec.")
         }
         progress?(settings.windows, settings.windows, "performance done")
         let stats = WindowStatistics(windows.map(\.throughput))!
@@ -180,10 +183,65 @@ public final class Session {
                                     "latency": String(format: "%.3f ms", 1000 / stats.median)])
     }
 
-    private func lapSeconds(_ reply: InferenceReply, _ what: String) throws -> Double {
-        guard let us = reply.elapsedMicroseconds else { throw SessionError.noLaps(what) }
+    /// Inferences in a calibration run: enough to average out one slow inference.
+    static let calibrationInferences = 10
+    /// Two measurements of the same window must agree this closely (relative).
+    public static let repeatTolerance = 0.001
+
+    /// DUT seconds per inference, from a short run on the first file.
+    private func calibrate() throws -> Double {
+        let entry = dataset.entries[0]
+        let input = Array(try dataset.sample(0)[benchmark.window(0)])
+        return try withRetries("calibrating on \(entry.file)") { () throws -> Double in
+            try loadChecked(input)
+            let probe = try client.infer(Self.calibrationInferences, warmup: 1)
+            return try checkedSeconds(probe, "calibration") / Double(Self.calibrationInferences)
+        }
+    }
+
+    /// `infer n warmup` with its interval checked. The protocol has no
+    /// checksum, and a garbled digit in `m-lap-us` can still parse; with
+    /// `verifyTransfers` every window is therefore measured twice and kept
+    /// only when both agree within `repeatTolerance` (a garbled line does not
+    /// repeat itself). Returns the first measurement and the check.
+    private func timedInference(_ n: Int, warmup: Int, perInference: Double, _ what: String)
+        throws -> (reply: InferenceReply, seconds: Double, check: Double?) {
+        let expected = perInference * Double(n + warmup)
+        let reply = try client.infer(n, warmup: warmup, expectedSeconds: expected)
+        let seconds = try checkedSeconds(reply, what)
+        guard settings.verifyTransfers else { return (reply, seconds, nil) }
+        let again = try checkedSeconds(try client.infer(n, warmup: warmup, expectedSeconds: expected), what)
+        guard abs(again / seconds - 1) <= Self.repeatTolerance else {
+            throw DUTError.unexpected(command: "infer \(n) \(warmup)",
+                                      "two measurements of \(what) disagree (\(seconds) s, \(again) s)")
+        }
+        return (reply, seconds, again)
+    }
+
+    /// The DUT interval of a reply, with the checks that hold for any DUT. A
+    /// real DUT cannot count more time than passed on the host (a fast timer
+    /// or a garbled lap); an emulated one runs on a virtual clock.
+    private func checkedSeconds(_ reply: InferenceReply, _ what: String) throws -> Double {
+        guard let us = reply.elapsedMicroseconds else {
+            throw DUTError.unexpected(command: "infer \(reply.inferences)", "no m-lap-us timestamps in \(what)")
+        }
         guard us > 0 else { throw SessionError.zeroInterval(what) }
-        return Double(us) / 1e6
+        let seconds = Double(us) / 1e6
+        if !manifest.emulated && seconds > reply.hostSeconds * 1.02 + 0.25 {
+            throw DUTError.unexpected(command: "infer \(reply.inferences)",
+                                      "the DUT timed \(what) at \(seconds) s but only \(reply.hostSeconds) s passed on the host: check the DUT's timer")
+        }
+        return seconds
+    }
+
+    /// `db load` + `db <hex>`, read back with `db print` when transfers are verified.
+    private func loadChecked(_ bytes: [UInt8]) throws {
+        try client.load(bytes)
+        if settings.verifyTransfers {
+            guard try client.printBuffer() == bytes else {
+                throw DUTError.unexpected(command: "db print", "the DUT holds different bytes than were sent")
+            }
+        }
     }
 
     // MARK: - Accuracy
@@ -204,13 +262,7 @@ public final class Session {
             for w in 0..<benchmark.windowsPerFile {
                 let window = Array(bytes[benchmark.window(w)])
                 let reply = try withRetries("sample \(entry.file) window \(w)") { () throws -> InferenceReply in
-                    try client.load(window)
-                    if settings.verifyTransfers {
-                        let held = try client.printBuffer()
-                        guard held == window else {
-                            throw DUTError.unexpected(command: "db print", "the DUT holds different bytes than were sent")
-                        }
-                    }
+                    try loadChecked(window)
                     let reply = try client.infer(1, warmup: 0)
                     if settings.verifyTransfers {
                         let again = try client.results()
@@ -252,11 +304,20 @@ public final class Session {
             }
             lines.append("\(name) accuracy: target \(String(format: "%.0f", target * 100)) %, \(c.top1 >= target ? "met" : "NOT met")")
             lines.append("\(name) accuracy: Top 1% = \(String(format: "%.2f", c.top1 * 100))")
+            // The runner's one-vs-rest AUC, informational for classifiers.
+            if let auc = try? ROCAUC.oneVsRest(labels: samples.map(\.label), results: samples.map(\.results)) {
+                report.auc = auc
+                lines.append("\(name) accuracy: AUC = \(String(format: "%.3f", auc))")
+            }
             summary["top-1"] = String(format: "%.2f %%", c.top1 * 100)
         case .auc(let target):
             let auc = try ROCAUC.compute(labels: samples.map(\.label), scores: samples.map { $0.score ?? .nan })
             report.auc = auc
+            let top1 = AnomalyThresholdAccuracy.mlcRunner(labels: samples.map(\.label), scores: samples.map { $0.score ?? .nan })
+            report.top1 = top1 / 100
             lines.append("\(name) accuracy: target AUC \(target), \(auc >= target ? "met" : "NOT met")")
+            // As the MLCommons runner computes it (best mean of precision and recall over 100 thresholds).
+            lines.append("\(name) accuracy: Top 1% = \(String(format: "%.1f", top1))")
             lines.append("\(name) accuracy: AUC = \(String(format: "%.4f", auc))")
             summary["AUC"] = String(format: "%.4f", auc)
         }
@@ -353,7 +414,6 @@ final class JSONLines {
 public enum SessionError: Error, CustomStringConvertible {
     case wrongModel(dut: String, requested: String)
     case energyFirmware(String)
-    case noLaps(String)
     case zeroInterval(String)
     case badResults(String, String)
     case failed(String, Error)
@@ -362,7 +422,6 @@ public enum SessionError: Error, CustomStringConvertible {
         switch self {
         case let .wrongModel(dut, requested): "the DUT runs \(dut), but \(requested) was requested"
         case .energyFirmware(let n): "\(n) is built in energy timestamp mode (m-timestamp-mode-energy, no m-lap-us): flash the performance build for performance runs, or use --mode energy"
-        case .noLaps(let w): "no m-lap-us timestamps in \(w): is this energy-mode firmware?"
         case .zeroInterval(let w): "the DUT reported a zero-length interval in \(w)"
         case let .badResults(f, why): "results for \(f): \(why)"
         case let .failed(what, e): "stopped while \(what): \(e) (completed steps are in samples.jsonl)"

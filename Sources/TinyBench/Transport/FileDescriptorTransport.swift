@@ -21,8 +21,7 @@ public final class FileDescriptorTransport: Transport {
             default: throw .io("cannot open \(path): \(String(cString: strerror(e)))")
             }
         }
-        // TIOCEXCL: no other process may open the port while we use it.
-        if ioctl(fd, UInt(TIOCEXCL)) != 0 && errno == EBUSY {
+        if !Self.claimExclusively(fd) {
             Glibc.close(fd)
             throw .busy(path)
         }
@@ -104,6 +103,14 @@ public final class FileDescriptorTransport: Transport {
         115_200: speed_t(B115200), 230_400: speed_t(B230400), 460_800: speed_t(B460800), 921_600: speed_t(B921600),
         1_000_000: speed_t(B1000000), 2_000_000: speed_t(B2000000), 3_000_000: speed_t(B3000000), 4_000_000: speed_t(B4000000),
     ]
+
+    /// Claims an open port: TIOCEXCL makes further opens fail with EBUSY (root
+    /// is exempt from it), and an advisory lock (what pyserial's exclusive
+    /// mode takes) keeps a second tinybench or pyserial off the port even then.
+    static func claimExclusively(_ fd: Int32) -> Bool {
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return false }
+        return ioctl(fd, UInt(TIOCEXCL)) == 0 || errno != EBUSY
+    }
 
     static func owningGroup(_ path: String) -> String? {
         var st = stat()

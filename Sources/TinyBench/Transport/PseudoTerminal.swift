@@ -39,4 +39,14 @@ public final class PseudoTerminal {
         }
         host = FileDescriptorTransport(descriptor: master, endpoint: "pty host \(path)")
     }
+
+    /// Whether `path` (after symbolic links, as socat makes them) is the
+    /// device side of a Unix 98 pseudo-terminal (character majors 136–143).
+    public static func isPseudoTerminal(_ path: String) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFCHR else { return false }
+        let dev = UInt64(st.st_rdev)
+        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff)
+        return (136...143).contains(major)
+    }
 }

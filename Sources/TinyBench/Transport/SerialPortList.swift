@@ -14,7 +14,7 @@ public struct SerialPortInfo: Sendable, Equatable, Codable {
     public static func all() throws(TransportError) -> [SerialPortInfo] {
         var list: UnsafeMutablePointer<OpaquePointer?>?
         guard sp_list_ports(&list) == SP_OK, let ports = list else {
-            throw .io("cannot list serial ports: \(String(cString: sp_last_error_message()))")
+            throw .io("cannot list serial ports: \(SerialPortTransport.lastError())")
         }
         defer { sp_free_port_list(ports) }
         var out = [SerialPortInfo]()
