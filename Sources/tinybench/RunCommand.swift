@@ -2,85 +2,117 @@ import ArgumentParser
 import Foundation
 import TinyBench
 import TinyBenchEmulators
-import TinyRuntime
 
-/// `tinybench [options] <kws|vww|ad|ic>`: a benchmark run against a DUT on a
+/// `tinybench [options] <kws|vww|ad|ic|all>`: benchmark runs against a DUT on a
 /// serial port, or against the in-process emulated DUT when no port is given.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run an MLPerf Tiny benchmark (performance and/or accuracy) on a DUT or the emulated DUT.")
+        abstract: "Run MLPerf Tiny benchmarks (performance and/or accuracy) on a DUT or the emulated DUT.",
+        discussion: """
+            Without --port the emulated DUT runs in-process (TinyRuntime with a board's cost \
+            model: its timings are emulated, and labelled so). Without --dataset and --model the \
+            bundled demo data and models (Datasets/demo) are used, so `tinybench kws` or \
+            `tinybench all` runs out of the box.
+            """)
 
-    @Argument(help: "Benchmark: kws, vww, ad or ic (kws01 etc. accepted).") var benchmark: String
+    @Argument(help: "Benchmark: kws, vww, ad, ic (kws01 etc. accepted), or all (emulated DUT only).")
+    var benchmark: String
     @Option(help: "Serial port of the DUT (without it, the emulated DUT runs in-process).") var port: String?
     @Option(help: "Baud rate of the serial port.") var baud = 115_200
     @Option(help: "performance, accuracy or all.") var mode: RunMode = .all
-    @Option(help: "Dataset root in the EEMBC layout (<dir>/<kws01|...>/y_labels.csv).") var dataset: String?
-    @Option(help: "The .tflite model the emulated DUT runs.") var model: String?
+    @Option(help: "Dataset root in the EEMBC layout (<dir>/<kws01|...>/y_labels.csv); default: the bundled demo data.")
+    var dataset: String?
+    @Option(help: "The .tflite model the emulated DUT runs (with --port: recorded in the results); default: the bundled demo model.")
+    var model: String?
     @Option(help: "Board profile of the emulated DUT.") var profile = BoardProfile.nucleoL4R5ZITFLM.name
-    @Option(help: "Session output folder.") var output = "sessions/latest"
+    @Option(help: "Session output folder (default: sessions/<date>_<time>).") var output: String?
     @Option(help: "Minimum DUT seconds per performance window (below 10 the run is marked non-compliant).")
     var minWindowSeconds = 10.0
+    @Option(help: "Seconds to wait for a reply line before resynchronising.") var lineTimeout = 5.0
+    @Option(help: "Seconds to wait for an inference beyond its expected length.") var inferTimeout = 30.0
+    @Flag(help: "Skip the read-back of every loaded buffer, the second results reading and the repeated window measurement.")
+    var noVerify = false
 
     func run() throws {
         try reportingErrors {
-            guard let bench = Benchmark.named(benchmark) else {
-                throw CLIError("unknown benchmark '\(benchmark)': use kws, vww, ad or ic")
+            let benchmarks = try selectedBenchmarks()
+            let demo = DemoData.locate()
+            guard let datasetRoot = dataset.map({ URL(fileURLWithPath: $0) }) ?? demo else {
+                throw CLIError("no --dataset given and the bundled demo data (Datasets/demo) was not found; set TINYBENCH_DEMO or pass --dataset")
             }
-            guard let datasetPath = dataset else {
-                throw CLIError("--dataset is required until the bundled demo data exists")
-            }
-            let data = try Dataset(root: URL(fileURLWithPath: datasetPath), benchmark: bench)
             var settings = SessionSettings()
             settings.mode = mode
             settings.minWindowSeconds = minWindowSeconds
             settings.targetWindowSeconds = max(minWindowSeconds * 1.5, 0.001)
-            let transport: Transport
-            let manifest: SessionManifest
-            var modelSHA: String?
-            if let model { modelSHA = SHA256.hex(try readFile(model, what: "model")) }
-            if let port {
-                transport = try openSerialPort(path: port, baud: baud)
-                manifest = SessionManifest(benchmark: bench.id, port: port, baud: baud, device: "device on \(port)", emulated: false,
-                                           datasetPath: datasetPath, datasetSHA256: try data.checksum(), modelPath: model, modelSHA256: modelSHA)
-            } else {
-                guard let model else { throw CLIError("without --port the emulated DUT needs --model MODEL.tflite") }
-                guard let board = BoardProfile.named(profile) else {
-                    throw CLIError("unknown profile '\(profile)': \(BoardProfile.all.map(\.name).joined(separator: ", "))")
-                }
-                let dut = try EmulatedDUT(model: try loadModel(model), benchmark: bench, profile: board)
-                transport = EmulatedTransport(dut: dut)
-                manifest = SessionManifest(benchmark: bench.id, port: "in-process", baud: nil,
-                                           device: "emulated (TinyRuntime + cost model of \(board.name))", emulated: true,
-                                           datasetPath: datasetPath, datasetSHA256: try data.checksum(), modelPath: model, modelSHA256: modelSHA)
+            settings.verifyTransfers = !noVerify
+            let folder = URL(fileURLWithPath: output ?? Self.defaultOutput())
+            let suite = SuiteRun(benchmarks: benchmarks, datasetRoot: datasetRoot, settings: settings, output: folder,
+                                 connect: try connector(demo: demo))
+            suite.timeouts = DUTClient.Timeouts(line: lineTimeout, infer: inferTimeout)
+            suite.progress = { b, done, total, phase in
+                ProgressBar.standardError.update(done: done, total: total, label: "\(b.id) \(phase)")
             }
-            defer { transport.close() }
-            let client = DUTClient(transport: transport)
-            let boot = LineReaderBoot.drain(transport)
-            let session = Session(client: client, benchmark: bench, dataset: data, settings: settings, manifest: manifest,
-                                  output: URL(fileURLWithPath: output))
-            session.progress = { ProgressBar.standardError.update(done: $0, total: $1, label: $2) }
-            let results = try session.run(bootLines: boot)
-            ProgressBar.standardError.finish()
-            let final = session.manifest
-            print("\(bench.id) on \(final.device)\(final.emulated ? " — latency is emulated (cost model), not measured" : "")")
-            for r in results {
-                print("  \(r.mode.rawValue): " + r.summary.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-                print("    \(r.folder.path)")
+            suite.finished = { row in
+                ProgressBar.standardError.finish()
+                print("\(row.benchmark): " + (row.error.map { "FAILED: \($0)" } ?? "done") + " (\(row.folders.count) mode(s) written)")
             }
+            let summary = try suite.run()
+            print("")
+            print(summary.table())
+            let failed = summary.rows.filter { $0.error != nil }
+            for row in failed {
+                let prefix = summary.rows.count > 1 ? "\(row.benchmark): " : ""
+                FileHandle.standardError.write(Data("error: \(prefix)\(row.error!)\n".utf8))
+            }
+            if !failed.isEmpty { throw ExitCode.failure }
         }
     }
-}
 
-/// Reads what a DUT prints right after the port opens (a boot banner, if any).
-enum LineReaderBoot {
-    static func drain(_ transport: Transport) -> [String] {
-        var reader = LineReader()
-        var lines = [String]()
-        while let bytes = try? transport.read(timeout: .milliseconds(200)), !bytes.isEmpty {
-            lines += reader.feed(bytes)
+    private func selectedBenchmarks() throws -> [Benchmark] {
+        if benchmark.lowercased() == "all" {
+            guard port == nil else {
+                throw CLIError("a board runs the one benchmark its firmware was built for: name it (kws, vww, ad or ic) with --port")
+            }
+            return Benchmark.all
         }
-        return lines
+        guard let b = Benchmark.named(benchmark) else { throw CLIError("unknown benchmark '\(benchmark)': use kws, vww, ad, ic or all") }
+        return [b]
+    }
+
+    /// How each benchmark reaches its DUT: the serial port, or a new emulated DUT.
+    private func connector(demo: URL?) throws -> (Benchmark, Dataset) throws -> DUTConnection {
+        if let port {
+            let (model, baud) = (self.model, self.baud)
+            return { benchmark, data in
+                let modelSHA = try model.map { SHA256.hex(try readFile($0, what: "model")) }
+                let manifest = SessionManifest(benchmark: benchmark.id, port: port, baud: baud, device: "device on \(port)",
+                                               emulated: false, datasetPath: data.directory.deletingLastPathComponent().path,
+                                               datasetSHA256: try data.checksum(), modelPath: model, modelSHA256: modelSHA)
+                return DUTConnection(transport: try openSerialPort(path: port, baud: baud), manifest: manifest)
+            }
+        }
+        guard let board = BoardProfile.named(profile) else {
+            throw CLIError("unknown profile '\(profile)': \(BoardProfile.all.map(\.name).joined(separator: ", "))")
+        }
+        let model = self.model
+        if model != nil, benchmark.lowercased() == "all" {
+            throw CLIError("--model names one model; `all` uses each benchmark's bundled demo model")
+        }
+        return { benchmark, data in
+            guard let path = model ?? demo.map({ DemoData.model(benchmark, in: $0).path }) else {
+                throw CLIError("the emulated DUT needs --model MODEL.tflite (no bundled demo model was found)")
+            }
+            return try EmulatedConnection.open(modelPath: path, benchmark: benchmark, profile: board, dataset: data)
+        }
+    }
+
+    /// `sessions/<yyyyMMdd_HHmmss>`, like the MLCommons runner's session folders.
+    static func defaultOutput() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyyMMdd_HHmmss"
+        return "sessions/" + f.string(from: Date())
     }
 }
 

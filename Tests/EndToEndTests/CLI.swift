@@ -22,9 +22,9 @@ enum CLI {
     /// Runs the CLI to completion, output captured in temporary files.
     /// (posix_spawn and waitpid directly: Foundation's Process on Linux can
     /// miss a child's exit while another child it started is still running.)
-    static func run(_ arguments: [String]) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-e2e-\(UUID().uuidString)").path
-        let pid = try spawn(arguments, stdoutPath: base + ".stdout", stderrPath: base + ".stderr")
+        let pid = try spawn(arguments, stdoutPath: base + ".stdout", stderrPath: base + ".stderr", environment: environment)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         defer {
@@ -79,7 +79,7 @@ enum CLI {
     }
 
     private static func spawn(_ arguments: [String], stdoutPath: String? = nil, stdoutDescriptor: Int32? = nil,
-                              stderrPath: String) throws -> pid_t {
+                              stderrPath: String, environment: [String: String] = [:]) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -105,8 +105,12 @@ enum CLI {
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var merged = ProcessInfo.processInfo.environment
+        merged.merge(environment) { $1 }
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, binary.path, &actions, &attributes, argv, environ)
+        let rc = posix_spawn(&pid, binary.path, &actions, &attributes, argv, envp)
         guard rc == 0 else { throw Failure("cannot start \(binary.path): \(String(cString: strerror(rc)))") }
         return pid
     }

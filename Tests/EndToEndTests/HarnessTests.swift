@@ -42,6 +42,59 @@ struct HarnessTests {
         #expect(((manifest?["manifest"] as? [String: Any])?["port"] as? String) == pty)
     }
 
+    /// `tinybench all` with no dataset or model: every benchmark runs on the
+    /// demo root's data and models (here the reference models and a few
+    /// conformance inputs), then one summary table and summary.json.
+    @Test func allUsesTheDemoDefaultsAndSummarises() throws {
+        let demo = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: demo.appendingPathComponent("models"), withIntermediateDirectories: true)
+        for id in ["kws01", "vww01", "ad01", "ic01"] {
+            try FileManager.default.copyItem(atPath: CLI.model(id), toPath: demo.appendingPathComponent("models/\(id).tflite").path)
+        }
+        func write(_ id: String, _ files: [(name: String, label: Int, bytes: [UInt8])], extra: String = "") throws {
+            let dir = demo.appendingPathComponent(id)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            for f in files { try Data(f.bytes).write(to: dir.appendingPathComponent(f.name)) }
+            let classes = ["kws01": 12, "vww01": 2, "ic01": 10, "ad01": 2][id]!
+            try Data(files.map { "\($0.name),\(classes),\($0.label)\(extra)\n" }.joined().utf8).write(to: dir.appendingPathComponent("y_labels.csv"))
+        }
+        for (id, classes) in [("kws01", 12), ("vww01", 2), ("ic01", 10)] {
+            let files = try (0..<classes).map { k -> (name: String, label: Int, bytes: [UInt8]) in
+                var bytes = [UInt8](try Data(contentsOf: CLI.conformance!.appendingPathComponent(String(format: "\(id)/cases/%03d.in", k))))
+                if id != "kws01" { bytes = bytes.map { $0 ^ 0x80 } }   // int8 model input -> uint8 wire format
+                return ("s\(k).bin", k, bytes)
+            }
+            try write(id, files)
+        }
+        let spectrograms = (0..<4).map { f -> (name: String, label: Int, bytes: [UInt8]) in
+            let values = (0..<25_600).map { i in Float(sin(Double(i % 128) * 0.1 + Double(f)) * (f < 2 ? 5 : 20)) }
+            return ("a\(f).bin", f < 2 ? 0 : 1, values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
+        }
+        try write("ad01", spectrograms, extra: ",2560,512")
+        let output = demo.appendingPathComponent("session")
+        let r = try CLI.run(["all", "--output", output.path, "--min-window-seconds", "1"], environment: ["TINYBENCH_DEMO": demo.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let table = r.stdout.split(separator: "\n").map(String.init)
+        #expect(table.contains { $0.hasPrefix("benchmark") && $0.contains("throughput") && $0.contains("quality") })
+        for id in ["kws01", "vww01", "ad01", "ic01"] {
+            #expect(table.contains { $0.hasPrefix(id + "*") && $0.contains("inf./s") }, "no row for \(id) in \(r.stdout)")
+        }
+        #expect(table.contains("session: \(output.path)"))
+        #expect(table.contains { $0.hasPrefix("* emulated timing") })
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("summary.json"))) as? [String: Any]
+        let rows = json?["rows"] as? [[String: Any]] ?? []
+        #expect(rows.map { $0["benchmark"] as? String } == ["kws01", "vww01", "ad01", "ic01"])
+        #expect(rows.allSatisfy { $0["quality"] is Double && $0["throughput"] is Double && $0["emulated"] as? Bool == true })
+        for short in ["kws", "vww", "ad", "ic"] {
+            for mode in ["performance", "accuracy"] {
+                #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("\(short)/\(mode)/results.txt").path))
+            }
+        }
+        // A board runs one benchmark only.
+        let board = try CLI.run(["all", "--port", "/dev/ttyNOPE9"], environment: ["TINYBENCH_DEMO": demo.path])
+        #expect(board.status != 0 && board.stderr.contains("the one benchmark its firmware was built for"))
+    }
+
     @Test func missingPortIsAClearError() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("kws01"), withIntermediateDirectories: true)

@@ -129,6 +129,20 @@ public final class DUTClient {
         }
     }
 
+    /// What a DUT prints right after the port opens (a boot banner, if any),
+    /// read until it has been quiet for `quiet`, and for at most `limit`
+    /// (a DUT that never stops talking is dealt with by the commands' resynchronisation).
+    public static func bootBanner(_ transport: any Transport, quiet: Duration = .milliseconds(200),
+                                  limit: Duration = .seconds(2)) -> [String] {
+        var reader = LineReader()
+        var lines = [String]()
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, let bytes = try? transport.read(timeout: quiet), !bytes.isEmpty {
+            lines += reader.feed(bytes)
+        }
+        return lines
+    }
+
     /// `name` and `profile`.
     public func identify(bootLines: [String] = []) throws(DUTError) -> DUTIdentity {
         let name = try command("name")

@@ -106,11 +106,24 @@ public final class Session {
         self.output = output
     }
 
-    /// The result of one mode.
+    /// The result of one mode: where its files are and its headline figures.
     public struct ModeResult: Sendable {
         public var mode: RunMode
         public var folder: URL
-        public var summary: [String: String]
+        /// Performance: median throughput (inf./s) and the latency it implies (ms).
+        public var throughput: Double?
+        public var latencyMilliseconds: Double?
+        /// Performance: 5 windows of at least 10 s each.
+        public var compliant: Bool?
+        /// Accuracy: top-1 (0...1) of a classifier, or AUC for ad01, and whether the quality target is met.
+        public var top1: Double?
+        public var auc: Double?
+        public var targetMet: Bool?
+
+        public init(mode: RunMode, folder: URL) {
+            self.mode = mode
+            self.folder = folder
+        }
     }
 
     public func run(bootLines: [String] = []) throws -> [ModeResult] {
@@ -178,9 +191,11 @@ public final class Session {
                                         medianThroughput: stats.median, latencyMilliseconds: 1000 / stats.median,
                                         statistics: stats, compliant: settings.compliant && short.isEmpty),
                       to: folder.appendingPathComponent("results.json"))
-        return ModeResult(mode: .performance, folder: folder,
-                          summary: ["throughput": String(format: "%.3f inf./s", stats.median),
-                                    "latency": String(format: "%.3f ms", 1000 / stats.median)])
+        var result = ModeResult(mode: .performance, folder: folder)
+        result.throughput = stats.median
+        result.latencyMilliseconds = 1000 / stats.median
+        result.compliant = settings.compliant && short.isEmpty
+        return result
     }
 
     /// Inferences in a calibration run: enough to average out one slow inference.
@@ -292,7 +307,7 @@ public final class Session {
         progress?(total, total, "accuracy done")
         let name = benchmark.shortName
         var lines = [String]()
-        var summary = [String: String]()
+        var result = ModeResult(mode: .accuracy, folder: folder)
         var report = AccuracyReport(manifest: manifest, settings: settings, samples: samples, top1: nil, auc: nil, classification: nil)
         switch benchmark.metric {
         case .top1(let target):
@@ -309,7 +324,8 @@ public final class Session {
                 report.auc = auc
                 lines.append("\(name) accuracy: AUC = \(String(format: "%.3f", auc))")
             }
-            summary["top-1"] = String(format: "%.2f %%", c.top1 * 100)
+            result.top1 = c.top1
+            result.targetMet = c.top1 >= target
         case .auc(let target):
             let auc = try ROCAUC.compute(labels: samples.map(\.label), scores: samples.map { $0.score ?? .nan })
             report.auc = auc
@@ -319,11 +335,12 @@ public final class Session {
             // As the MLCommons runner computes it (best mean of precision and recall over 100 thresholds).
             lines.append("\(name) accuracy: Top 1% = \(String(format: "%.1f", top1))")
             lines.append("\(name) accuracy: AUC = \(String(format: "%.4f", auc))")
-            summary["AUC"] = String(format: "%.4f", auc)
+            result.auc = auc
+            result.targetMet = auc >= target
         }
         try write(lines, to: folder.appendingPathComponent("results.txt"))
         try writeJSON(report, to: folder.appendingPathComponent("results.json"))
-        return ModeResult(mode: .accuracy, folder: folder, summary: summary)
+        return result
     }
 
     // MARK: - Helpers

@@ -1,0 +1,103 @@
+import Foundation
+
+/// The headline figures of a run over one or more benchmarks: one row per
+/// benchmark, printed as a table at the end of a run and written to
+/// `<output>/summary.txt` and `summary.json`.
+public struct RunSummary: Sendable, Codable {
+    /// One benchmark's outcome.
+    public struct Row: Sendable, Codable {
+        public var benchmark: String
+        /// What ran it, e.g. "emulated (TinyRuntime + cost model of nucleo-l4r5zi-tflm)".
+        public var device: String
+        /// True when the timings come from a model of a board, not a measurement.
+        public var emulated: Bool
+        public var throughput: Double?
+        public var latencyMilliseconds: Double?
+        public var compliant: Bool?
+        /// "top-1" or "AUC".
+        public var metric: String
+        public var quality: Double?
+        public var target: Double
+        public var targetMet: Bool?
+        /// Why the benchmark stopped, when it did.
+        public var error: String?
+        public var folders: [String]
+
+        public init(benchmark: Benchmark, device: String, emulated: Bool) {
+            self.benchmark = benchmark.id
+            self.device = device
+            self.emulated = emulated
+            switch benchmark.metric {
+            case .top1(let t): metric = "top-1"; target = t
+            case .auc(let t): metric = "AUC"; target = t
+            }
+            folders = []
+        }
+
+        /// Folds in one mode's result.
+        public mutating func add(_ result: Session.ModeResult) {
+            folders.append(result.folder.path)
+            switch result.mode {
+            case .performance:
+                throughput = result.throughput
+                latencyMilliseconds = result.latencyMilliseconds
+                compliant = result.compliant
+            default:
+                quality = metric == "AUC" ? result.auc : result.top1
+                targetMet = result.targetMet
+            }
+        }
+    }
+
+    public var tool = "tinybench \(TinyBenchInfo.version)"
+    public var output: String
+    public var rows: [Row] = []
+
+    public init(output: String) {
+        self.output = output
+    }
+
+    /// True when every benchmark ran to the end and met its quality target (where measured).
+    public var succeeded: Bool { rows.allSatisfy { $0.error == nil && $0.targetMet != false } }
+
+    /// The table printed at the end of a run.
+    public func table() -> String {
+        var lines = [[String]]()
+        lines.append(["benchmark", "throughput", "latency", "quality", "target", "result"])
+        for r in rows {
+            let throughput = r.throughput.map { String(format: "%.3f inf./s", $0) } ?? "-"
+            let latency = r.latencyMilliseconds.map { String(format: "%.3f ms", $0) } ?? "-"
+            let quality = r.quality.map { r.metric == "AUC" ? String(format: "AUC %.4f", $0) : String(format: "top-1 %.2f %%", $0 * 100) } ?? "-"
+            let target = r.metric == "AUC" ? String(format: "AUC ≥ %.2f", r.target) : String(format: "≥ %.0f %%", r.target * 100)
+            var verdict = [String]()
+            if let error = r.error { verdict.append("FAILED: \(error)") }
+            if let met = r.targetMet { verdict.append(met ? "target met" : "target NOT met") }
+            if r.compliant == false { verdict.append("non-compliant windows") }
+            lines.append([r.benchmark + (r.emulated && r.throughput != nil ? "*" : ""), throughput, latency, quality, target,
+                          verdict.joined(separator: ", ")])
+        }
+        let widths = (0..<6).map { c in lines.map { $0[c].count }.max() ?? 0 }
+        var text = lines.map { row in
+            row.enumerated().map { c, cell in
+                c == 5 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n")
+        let devices = Set(rows.map(\.device)).sorted()
+        text += "\n" + devices.map { "device: \($0)" }.joined(separator: "\n")
+        if rows.contains(where: { $0.emulated && $0.throughput != nil }) {
+            text += "\n* emulated timing: DUT time from the board profile's cost model, not a measurement"
+        }
+        text += "\nsession: \(output)"
+        return text
+    }
+
+    /// Writes `summary.txt` and `summary.json` into the session folder.
+    public func write() throws {
+        let root = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try Data((table() + "\n").utf8).write(to: root.appendingPathComponent("summary.txt"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: root.appendingPathComponent("summary.json"))
+    }
+}
