@@ -22,8 +22,7 @@ public struct Benchmark: Sendable, Equatable, Hashable, CustomStringConvertible 
     /// Number of classes (2 for ad01: normal/anomaly labels).
     public let classes: Int
     public let metric: Metric
-    /// The reference runner's `infer N W` for performance mode: a starting point for calibration.
-    public let referenceInferences: Int
+    /// Warm-up inferences before each performance window (the reference runner's W).
     public let referenceWarmups: Int
 
     public var description: String { id }
@@ -36,16 +35,16 @@ public struct Benchmark: Sendable, Equatable, Hashable, CustomStringConvertible 
 
     public static let kws01 = Benchmark(id: "kws01", shortName: "kws", title: "keyword spotting", fileBytes: 490,
                                         inputBytes: 490, windowStride: nil, classes: 12, metric: .top1(target: 0.90),
-                                        referenceInferences: 70, referenceWarmups: 10)
+                                        referenceWarmups: 10)
     public static let vww01 = Benchmark(id: "vww01", shortName: "vww", title: "visual wake words", fileBytes: 27648,
                                         inputBytes: 27648, windowStride: nil, classes: 2, metric: .top1(target: 0.80),
-                                        referenceInferences: 20, referenceWarmups: 5)
+                                        referenceWarmups: 5)
     public static let ic01 = Benchmark(id: "ic01", shortName: "ic", title: "image classification", fileBytes: 3072,
                                        inputBytes: 3072, windowStride: nil, classes: 10, metric: .top1(target: 0.85),
-                                       referenceInferences: 20, referenceWarmups: 5)
+                                       referenceWarmups: 5)
     public static let ad01 = Benchmark(id: "ad01", shortName: "ad", title: "anomaly detection", fileBytes: 102_400,
                                        inputBytes: 2560, windowStride: 512, classes: 2, metric: .auc(target: 0.85),
-                                       referenceInferences: 1500, referenceWarmups: 10)
+                                       referenceWarmups: 10)
 
     public static let all: [Benchmark] = [.kws01, .vww01, .ad01, .ic01]
 
