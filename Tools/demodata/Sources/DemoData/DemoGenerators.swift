@@ -4,6 +4,8 @@ import TinyBench
 public enum DemoGenerators {
     public static func generator(for benchmark: Benchmark) -> (any DemoGenerator)? {
         switch benchmark.id {
+        case "ic01": ImageClassificationGenerator()
+        case "vww01": VisualWakeWordsGenerator()
         default: nil
         }
     }

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import TinyBench
+
+/// The audio front ends and converters of `tinybench dataset prepare`, on inputs made here.
+struct KWSFrontEndTests {
+    /// A deterministic clip: a rising 440 Hz tone and a vibrato tone.
+    static let clip: [Float] = (0..<16_000).map { i in
+        let t = Double(i) / 16_000
+        return Float((sin(2 * .pi * 440 * t) * t + 0.3 * sin(2 * .pi * 1234 * t + 0.5 * sin(2 * .pi * 3 * t))) * 0.5)
+    }
+
+    /// MFCCs of `clip` from TensorFlow 2.21's tf.signal pipeline as the MLPerf
+    /// Tiny reference runs it (Tools/frontend-check computes the same on speech).
+    @Test func matchesTensorFlow() {
+        let expected: [Int: [Float]] = [
+            0: [-44.83001, 7.59619, -13.53620, -0.08760, 0.13515, -7.86369, -6.52046, 4.07393, 5.79513, 0.06318],
+            24: [-33.01191, 14.80099, -9.63079, -1.67451, -1.88122, -8.20705, -5.03486, 5.53609, 6.01803, -0.91560],
+            48: [-30.17372, 16.36923, -9.14879, -2.09152, -2.45400, -8.18761, -4.84002, 5.57369, 5.70816, -1.12770],
+        ]
+        let features = KWSFrontEnd().features(Self.clip)
+        // TensorFlow works in float32: in bands a pure tone leaves near empty, its
+        // rounding noise moves a coefficient by up to ~0.005 (a hundredth of an int8 step).
+        #expect(features.count == 490)
+        for (frame, values) in expected {
+            for (k, v) in values.enumerated() {
+                #expect(abs(features[frame * 10 + k] - v) < 1e-2, "frame \(frame) coefficient \(k): \(features[frame * 10 + k]) vs \(v)")
+            }
+        }
+        // Scale-invariant (the reference divides by the maximum) and padded when short.
+        #expect(KWSFrontEnd().features(Self.clip.map { $0 * 4 }).elementsEqual(features) { abs($0 - $1) < 1e-3 })
+        #expect(KWSFrontEnd().features(Array(Self.clip.prefix(8_000))).count == 490)
+    }
+
+    @Test func quantizesLikeMakeBinFiles() {
+        // np.array(x / scale + zero_point, dtype=np.int8): truncation toward zero.
+        #expect(KWSFrontEnd.quantize([0.9, -0.9, 1.2, -50, 100], scale: 0.5, zeroPoint: 1) == [2, 0, 3, -99, 127])
+    }
+}
+
+struct WAVFileTests {
+    @Test func roundTripsAndNamesBadFiles() throws {
+        let bytes = WAVFile.encode([0, 0.5, -0.5, -1], sampleRate: 16_000)
+        let wav = try WAVFile(bytes: bytes, name: "t.wav")
+        #expect(wav.sampleRate == 16_000 && wav.samples == [0, 0.5, -0.5, -1])
+        #expect(throws: PreparationError.badAudio("t.wav", "not a RIFF/WAVE file")) { try WAVFile(bytes: Array(bytes.prefix(10)), name: "t.wav") }
+        #expect(throws: PreparationError.self) { try WAVFile(bytes: Array(bytes.dropLast(3)), name: "t.wav") }
+        var stereo = bytes
+        stereo[22] = 2
+        #expect(throws: PreparationError.badAudio("t.wav", "2 channels; mono is required")) { try WAVFile(bytes: stereo, name: "t.wav") }
+        var float = bytes
+        float[20] = 3
+        float[34] = 32
+        #expect(throws: PreparationError.badAudio("t.wav", "format 3 with 32-bit samples; 16-bit PCM is required")) {
+            try WAVFile(bytes: float, name: "t.wav")
+        }
+    }
+}
+
+struct SpeechCommandsPreparationTests {
+    static func tempDir() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-prep-\(UUID().uuidString)") }
+
+    @Test func testArchiveLayoutBecomesTwelveClasses() throws {
+        let src = Self.tempDir()
+        for folder in ["yes", "down", "_silence_", "_unknown_"] {
+            try FileManager.default.createDirectory(at: src.appendingPathComponent(folder), withIntermediateDirectories: true)
+            try Data(WAVFile.encode(KWSFrontEndTests.clip, sampleRate: 16_000)).write(to: src.appendingPathComponent("\(folder)/a.wav"))
+        }
+        let out = Self.tempDir()
+        let n = try DatasetPreparer(benchmark: .kws01, source: src, output: out).prepareKeywordSpotting(inputScale: 0.5847029, inputZeroPoint: 83)
+        #expect(n == 4)
+        let ds = try Dataset(root: out, benchmark: .kws01)
+        #expect(ds.entries.map(\.label) == [0, 9, 10, 11])
+        #expect(ds.entries.map(\.file) == ["tst_000000_Down_0.bin", "tst_000001_Yes_9.bin", "tst_000002_Silence_10.bin", "tst_000003_Unknown_11.bin"])
+        let decoded = try WAVFile(bytes: WAVFile.encode(KWSFrontEndTests.clip, sampleRate: 16_000), name: "clip").samples
+        let expected = KWSFrontEnd.quantize(KWSFrontEnd().features(decoded), scale: 0.5847029, zeroPoint: 83)
+        #expect(try ds.sample(0) == expected.map { UInt8(bitPattern: $0) })
+    }
+
+    @Test func fullArchiveUsesTheTestingListAndBackgroundNoise() throws {
+        let src = Self.tempDir()
+        for folder in ["go", "marvin", "_background_noise_"] {
+            try FileManager.default.createDirectory(at: src.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        let wav = Data(WAVFile.encode(KWSFrontEndTests.clip, sampleRate: 16_000))
+        try wav.write(to: src.appendingPathComponent("go/a.wav"))
+        try wav.write(to: src.appendingPathComponent("go/b.wav"))
+        try wav.write(to: src.appendingPathComponent("marvin/c.wav"))
+        try Data(WAVFile.encode(KWSFrontEndTests.clip + KWSFrontEndTests.clip + [0, 0], sampleRate: 16_000))
+            .write(to: src.appendingPathComponent("_background_noise_/noise.wav"))
+        try Data("go/a.wav\nmarvin/c.wav\n".utf8).write(to: src.appendingPathComponent("testing_list.txt"))
+        let clips = try SpeechCommands.clips(in: src)
+        #expect(clips.map(\.label) == [1, 10, 10, 11])   // go/b.wav is not in the test list; two whole seconds of noise
+        #expect(clips[2].range == 16_000..<32_000)
+        // A wrong sample rate is named.
+        try Data(WAVFile.encode(KWSFrontEndTests.clip, sampleRate: 8_000)).write(to: src.appendingPathComponent("go/a.wav"))
+        #expect(throws: PreparationError.wrongSampleRate(src.appendingPathComponent("go/a.wav").path, found: 8_000, expected: 16_000)) {
+            try DatasetPreparer(benchmark: .kws01, source: src, output: Self.tempDir()).prepareKeywordSpotting(inputScale: 1, inputZeroPoint: 0)
+        }
+    }
+}

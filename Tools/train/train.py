@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""Trains TinyBench's demo models on the synthetic demo data (see README.md).
+
+    python Tools/train/train.py BENCHMARK --train DIR --test DIR --out MODEL.tflite
+
+DIR is a dataset root in the EEMBC layout (DIR/<benchmark>/y_labels.csv),
+written by `demodata --split train` / `--split test`. The architectures are
+the MLPerf Tiny reference ones (same layers and shapes, hence the same MACs);
+the result is fully int8 (int8 input and output) like the reference models.
+Never needed at run time: the .tflite files are committed.
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import tensorflow as tf  # noqa: E402
+from tensorflow.keras import layers, regularizers  # noqa: E402
+
+FILE_BYTES = {"kws01": 490, "vww01": 27648, "ic01": 3072, "ad01": 102400}
+# kws01 features are stored as int8 with these input parameters (the MLPerf
+# Tiny reference model's) until a demo model exists; see Tools/demodata/README.md.
+KWS_DEFAULT_QUANT = (0.5847029089927673, 83)
+
+
+def read_dataset(root, benchmark):
+    folder = os.path.join(root, benchmark)
+    names, labels = [], []
+    with open(os.path.join(folder, "y_labels.csv")) as f:
+        for line in f:
+            if line.strip():
+                cols = line.strip().split(",")
+                names.append(cols[0])
+                labels.append(int(cols[2]))
+    raw = np.stack([np.fromfile(os.path.join(folder, n), dtype=np.uint8) for n in names])
+    assert raw.shape[1] == FILE_BYTES[benchmark], f"{benchmark}: files of {raw.shape[1]} bytes"
+    return raw, np.array(labels)
+
+
+def model_inputs(benchmark, raw, kws_quant=KWS_DEFAULT_QUANT):
+    """The float tensors the float model is trained on, from the files' bytes."""
+    if benchmark == "vww01":
+        return raw.reshape(-1, 96, 96, 3).astype(np.float32) / 255.0      # int8 input: scale 1/255, zero point -128
+    if benchmark == "ic01":
+        return raw.reshape(-1, 32, 32, 3).astype(np.float32)               # int8 input: scale 1, zero point -128
+    if benchmark == "kws01":
+        scale, zp = kws_quant
+        return ((raw.view(np.int8).astype(np.float32) - zp) * scale).reshape(-1, 49, 10, 1)
+    if benchmark == "ad01":
+        spectrograms = raw.view("<f4").reshape(-1, 200, 128)
+        return spectrograms
+    raise ValueError(benchmark)
+
+
+def ad_windows(spectrograms):
+    """Every 5-frame window (640 values) of each file, as the harness sends them (stride 1 frame)."""
+    frames = spectrograms.shape[1]
+    return np.stack([spectrograms[:, i:i + 5, :].reshape(-1, 640) for i in range(frames - 4)], axis=1)
+
+
+def conv_bn_relu(x, filters, kernel, strides):
+    x = layers.Conv2D(filters, kernel, strides=strides, padding="same", kernel_initializer="he_normal",
+                      kernel_regularizer=regularizers.l2(1e-4))(x)
+    x = layers.BatchNormalization()(x)
+    return layers.Activation("relu")(x)
+
+
+def depthwise_separable(x, filters, strides):
+    x = layers.DepthwiseConv2D(3, strides=strides, padding="same", kernel_initializer="he_normal",
+                               kernel_regularizer=regularizers.l2(1e-4))(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    return conv_bn_relu(x, filters, 1, 1)
+
+
+def mobilenet_v1_025():
+    """MLPerf Tiny vww01: MobileNetV1, width 0.25, 96x96x3, 2 classes."""
+    inputs = layers.Input((96, 96, 3))
+    x = conv_bn_relu(inputs, 8, 3, 2)
+    for filters, strides in [(16, 1), (32, 2), (32, 1), (64, 2), (64, 1), (128, 2)] + [(128, 1)] * 5 + [(256, 2), (256, 1)]:
+        x = depthwise_separable(x, filters, strides)
+    x = layers.AveragePooling2D(pool_size=x.shape[1:3])(x)
+    x = layers.Flatten()(x)
+    return tf.keras.Model(inputs, layers.Dense(2, activation="softmax")(x))
+
+
+def resnet8():
+    """MLPerf Tiny ic01: ResNet-8 with 16/32/64 filters, 32x32x3, 10 classes."""
+    inputs = layers.Input((32, 32, 3))
+    x = conv_bn_relu(inputs, 16, 3, 1)
+    for filters, strides in [(16, 1), (32, 2), (64, 2)]:
+        y = conv_bn_relu(x, filters, 3, strides)
+        y = layers.Conv2D(filters, 3, padding="same", kernel_initializer="he_normal", kernel_regularizer=regularizers.l2(1e-4))(y)
+        y = layers.BatchNormalization()(y)
+        if strides != 1:
+            x = layers.Conv2D(filters, 1, strides=strides, padding="same", kernel_initializer="he_normal",
+                              kernel_regularizer=regularizers.l2(1e-4))(x)
+        x = layers.Activation("relu")(layers.add([x, y]))
+    x = layers.AveragePooling2D(pool_size=8)(x)
+    x = layers.Flatten()(x)
+    return tf.keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
+
+
+def ds_cnn():
+    """MLPerf Tiny kws01: DS-CNN, 49x10 MFCC, conv 64 10x4 s2, four depthwise-separable blocks, 12 classes."""
+    inputs = layers.Input((49, 10, 1))
+    x = layers.Conv2D(64, (10, 4), strides=(2, 2), padding="same", kernel_regularizer=regularizers.l2(1e-4))(inputs)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.Dropout(0.2)(x)
+    for _ in range(4):
+        x = layers.DepthwiseConv2D(3, padding="same", kernel_regularizer=regularizers.l2(1e-4))(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+        x = layers.Conv2D(64, 1, padding="same", kernel_regularizer=regularizers.l2(1e-4))(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+    x = layers.Dropout(0.4)(x)
+    x = layers.AveragePooling2D(pool_size=x.shape[1:3])(x)
+    x = layers.Flatten()(x)
+    return tf.keras.Model(inputs, layers.Dense(12, activation="softmax")(x))
+
+
+def autoencoder():
+    """MLPerf Tiny ad01: fully connected autoencoder 640-128x4-8-128x4-640 with batch norm and ReLU."""
+    inputs = layers.Input((640,))
+    x = inputs
+    for units in [128, 128, 128, 128, 8, 128, 128, 128, 128]:
+        x = layers.Dense(units)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+    return tf.keras.Model(inputs, layers.Dense(640)(x))
+
+
+def convert(model, representative):
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([r[np.newaxis].astype(np.float32)] for r in representative)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
+def tflite_predict(tflite, x):
+    interpreter = tf.lite.Interpreter(model_content=tflite)
+    interpreter.allocate_tensors()
+    i, o = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    (si, zi), (so, zo) = i["quantization"], o["quantization"]
+    out = []
+    for sample in x:
+        q = np.clip(np.round(sample / si) + zi, -128, 127).astype(np.int8)
+        interpreter.set_tensor(i["index"], q[np.newaxis])
+        interpreter.invoke()
+        out.append((interpreter.get_tensor(o["index"])[0].astype(np.float32) - zo) * so)
+    return np.array(out), (si, zi)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("benchmark", choices=sorted(FILE_BYTES))
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--test", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    tf.keras.utils.set_random_seed(args.seed)
+    b = args.benchmark
+    started = time.time()
+    raw_train, y_train = read_dataset(args.train, b)
+    raw_test, y_test = read_dataset(args.test, b)
+    x_train, x_test = model_inputs(b, raw_train), model_inputs(b, raw_test)
+    if b == "ad01":
+        normal = ad_windows(x_train[y_train == 0]).reshape(-1, 640)
+        model = autoencoder()
+        model.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss="mse")
+        model.fit(normal, normal, batch_size=512, epochs=args.epochs or 30, shuffle=True, verbose=2)
+        representative = normal[np.random.default_rng(0).choice(len(normal), 500, replace=False)]
+    else:
+        model = {"vww01": mobilenet_v1_025, "ic01": resnet8, "kws01": ds_cnn}[b]()
+        model.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        epochs = args.epochs or {"vww01": 20, "ic01": 30, "kws01": 30}[b]
+        schedule = tf.keras.callbacks.LearningRateScheduler(lambda e: 1e-3 * (0.5 ** (e // max(epochs // 4, 1))))
+        model.fit(x_train, y_train, batch_size=64, epochs=epochs, validation_data=(x_test, y_test), callbacks=[schedule],
+                  shuffle=True, verbose=2)
+        representative = x_train[np.random.default_rng(0).choice(len(x_train), 300, replace=False)]
+        if b == "vww01":
+            # Pin the input range to [0, 1] so the int8 input is exactly uint8 - 128 (scale 1/255).
+            edge = np.zeros_like(representative[0]); edge[0, 0, :] = 1.0
+            representative = np.concatenate([representative, edge[np.newaxis]])
+        if b == "ic01":
+            edge = np.zeros_like(representative[0]); edge[0, 0, :] = 255.0
+            representative = np.concatenate([representative, edge[np.newaxis]])
+    tflite = convert(model, representative)
+    with open(args.out, "wb") as f:
+        f.write(tflite)
+    if b == "ad01":
+        windows = ad_windows(x_test)
+        scores = []
+        for file_windows in windows:
+            recon, _ = tflite_predict(tflite, file_windows)
+            scores.append(np.mean((recon - file_windows) ** 2))
+        from sklearn.metrics import roc_auc_score
+        quality = f"AUC {roc_auc_score(y_test, scores):.4f}"
+    else:
+        probabilities, quant = tflite_predict(tflite, x_test)
+        quality = f"int8 top-1 {np.mean(np.argmax(probabilities, axis=1) == y_test) * 100:.2f} % (input quantization {quant})"
+    print(f"{b}: wrote {args.out} ({len(tflite)} bytes) in {time.time() - started:.0f} s; test set: {quality}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
