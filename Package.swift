@@ -35,7 +35,7 @@ let package = Package(
         // Locates ../shared for the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TinyRuntimeTests", dependencies: ["TinyRuntime", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TinyBenchTests", dependencies: ["TinyBench"]),
+        .testTarget(name: "TinyBenchTests", dependencies: ["TinyBench", "TestSupport"]),
         .testTarget(name: "TinyBenchEmulatorsTests", dependencies: ["TinyBenchEmulators", "TinyBench", "TinyRuntime", "TestSupport"]),
         .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "TinyBench", "TinyRuntime"]),
         // Drives the built `tinybench` executable, exactly as a user would.

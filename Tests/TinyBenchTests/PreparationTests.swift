@@ -99,3 +99,30 @@ struct SpeechCommandsPreparationTests {
         }
     }
 }
+
+struct ADFrontEndTests {
+    /// Log-mel values of a deterministic clip from librosa 0.11
+    /// (melspectrogram(n_fft=1024, hop_length=512, n_mels=128, power=2, pad_mode="reflect"), 10·log10(mel + ε)).
+    @Test func matchesLibrosa() {
+        let clip: [Float] = (0..<4096).map { i in
+            let t = Double(i) / 16_000
+            return Float(0.3 * sin(2 * .pi * 440 * t) + 0.1 * sin(2 * .pi * 3000 * t) + 0.05 * sin(2 * .pi * 150 * t * t * 50))
+        }
+        let frames = ADFrontEnd().logMel(clip)
+        #expect(frames.count == 9 && frames.allSatisfy { $0.count == 128 })
+        let expected: [Int: [Float]] = [
+            0: [5.0135, 1.4641, -21.0981, -23.1312, -32.5719],
+            4: [-72.6228, -54.7, -76.1564, -129.4854, -151.2731],
+            8: [-4.1563, -0.3839, -18.6091, -42.4364, -62.4519],
+        ]
+        for (f, values) in expected {
+            for (band, v) in zip([0, 10, 50, 100, 127], values) {
+                // Float32 in librosa: a few thousandths of a dB where the spectrum is near empty.
+                #expect(abs(frames[f][band] - v) < 0.02, "frame \(f) band \(band): \(frames[f][band]) vs \(v)")
+            }
+        }
+        #expect(ADFrontEnd.fileBytes(frames) == nil)
+        let long = ADFrontEnd().logMel([Float](repeating: 0.01, count: ADFrontEnd.samples(forFrames: 200)))
+        #expect(long.count == 200 && ADFrontEnd.fileBytes(long)?.count == 102_400)
+    }
+}

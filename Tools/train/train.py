@@ -69,8 +69,8 @@ def conv_bn_relu(x, filters, kernel, strides):
 
 
 def depthwise_separable(x, filters, strides):
-    x = layers.DepthwiseConv2D(3, strides=strides, padding="same", kernel_initializer="he_normal",
-                               kernel_regularizer=regularizers.l2(1e-4))(x)
+    x = layers.DepthwiseConv2D(3, strides=strides, padding="same", depthwise_initializer="he_normal",
+                               depthwise_regularizer=regularizers.l2(1e-4))(x)
     x = layers.BatchNormalization()(x)
     x = layers.Activation("relu")(x)
     return conv_bn_relu(x, filters, 1, 1)
@@ -112,7 +112,7 @@ def ds_cnn():
     x = layers.Activation("relu")(x)
     x = layers.Dropout(0.2)(x)
     for _ in range(4):
-        x = layers.DepthwiseConv2D(3, padding="same", kernel_regularizer=regularizers.l2(1e-4))(x)
+        x = layers.DepthwiseConv2D(3, padding="same", depthwise_regularizer=regularizers.l2(1e-4))(x)
         x = layers.BatchNormalization()(x)
         x = layers.Activation("relu")(x)
         x = layers.Conv2D(64, 1, padding="same", kernel_regularizer=regularizers.l2(1e-4))(x)
@@ -183,10 +183,13 @@ def main():
     else:
         model = {"vww01": mobilenet_v1_025, "ic01": resnet8, "kws01": ds_cnn}[b]()
         model.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        epochs = args.epochs or {"vww01": 20, "ic01": 30, "kws01": 30}[b]
+        epochs = args.epochs or {"vww01": 24, "ic01": 30, "kws01": 30}[b]
         schedule = tf.keras.callbacks.LearningRateScheduler(lambda e: 1e-3 * (0.5 ** (e // max(epochs // 4, 1))))
-        model.fit(x_train, y_train, batch_size=64, epochs=epochs, validation_data=(x_test, y_test), callbacks=[schedule],
-                  shuffle=True, verbose=2)
+        data = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train), seed=args.seed)
+        if b in ("vww01", "ic01"):
+            # Mirror images at random: a person (or a car) facing the other way is the same class.
+            data = data.map(lambda x, y: (tf.image.random_flip_left_right(x, seed=args.seed), y))
+        model.fit(data.batch(64), epochs=epochs, validation_data=(x_test, y_test), callbacks=[schedule], verbose=2)
         representative = x_train[np.random.default_rng(0).choice(len(x_train), 300, replace=False)]
         if b == "vww01":
             # Pin the input range to [0, 1] so the int8 input is exactly uint8 - 128 (scale 1/255).

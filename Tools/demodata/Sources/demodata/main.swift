@@ -21,12 +21,15 @@ struct DemoDataCommand: ParsableCommand {
     @Option(help: "Samples per benchmark (default: the bundled test-set size).")
     var count: Int?
 
+    @Option(help: "Demo root whose models/kws01.tflite sets the kws01 feature quantization (default: the reference model's).")
+    var models: String?
+
     func run() throws {
         guard let split = DemoSplit(rawValue: split) else { throw ValidationError("--split must be test or train") }
         let root = URL(fileURLWithPath: out)
         for name in benchmarks.split(separator: ",") {
             guard let benchmark = Benchmark.named(String(name)) else { throw ValidationError("unknown benchmark '\(name)'") }
-            guard let generator = DemoGenerators.generator(for: benchmark) else {
+            guard let generator = try DemoGenerators.generator(for: benchmark, demoRoot: models.map { URL(fileURLWithPath: $0) }) else {
                 throw ValidationError("no demo generator for \(benchmark.id) yet")
             }
             var writer = try DatasetWriter(root: root, benchmark: benchmark)

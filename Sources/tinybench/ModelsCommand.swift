@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import TinyBench
+
+/// `tinybench models list|fetch`: the MLPerf Tiny reference models.
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "The MLPerf Tiny reference models: list them, or download and verify them.",
+        subcommands: [List.self, Fetch.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the reference model catalogue (benchmark, MD5, bytes, path).")
+        func run() {
+            for m in ReferenceModel.all { print("\(m.benchmark)  \(m.md5)  \(m.bytes)  \(m.path)") }
+            print("base URL: \(ReferenceModel.defaultBaseURL)")
+        }
+    }
+
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download the reference models to <dest>/<benchmark>.tflite and verify their MD5.",
+            discussion: "A file already there with the right MD5 is kept. A download with a wrong size or MD5 is not saved.")
+
+        @Option(help: "Folder to save the models in.") var dest = "models"
+        @Option(help: "Where the repository's files are served (a mirror, or a local server).") var baseURL = ReferenceModel.defaultBaseURL
+        @Option(help: "Comma-separated benchmarks (default: all four).") var only: String?
+        @Option(help: "Seconds to wait for a server before giving up.") var timeout = 60.0
+
+        func run() throws {
+            try reportingErrors {
+                guard let base = URL(string: baseURL.hasSuffix("/") ? baseURL : baseURL + "/"), base.scheme != nil else {
+                    throw CLIError("--base-url '\(baseURL)' is not a URL")
+                }
+                let wanted = only.map { Set($0.split(separator: ",").map { String($0) }) }
+                let models = ReferenceModel.all.filter { wanted == nil || wanted!.contains($0.benchmark) || wanted!.contains(String($0.benchmark.dropLast(2))) }
+                guard !models.isEmpty else { throw CLIError("--only '\(only ?? "")' names no reference model (kws01, vww01, ad01, ic01)") }
+                var fetcher = ModelFetcher(baseURL: base, destination: URL(fileURLWithPath: dest))
+                fetcher.timeoutSeconds = timeout
+                for model in models {
+                    FileHandle.standardError.write(Data("fetching \(model.benchmark) (\(model.bytes) bytes)...\n".utf8))
+                    switch try fetcher.fetch(model) {
+                    case .downloaded(let path): print("\(model.benchmark): downloaded, MD5 \(model.md5) verified: \(path)")
+                    case .alreadyPresent(let path): print("\(model.benchmark): already present with MD5 \(model.md5): \(path)")
+                    }
+                }
+            }
+        }
+    }
+}
