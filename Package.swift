@@ -16,7 +16,8 @@ let package = Package(
     targets: [
         .target(name: "TinyRuntime"),
         .systemLibrary(name: "CSerialPort", pkgConfig: "libserialport", providers: [.apt(["libserialport-dev"])]),
-        .target(name: "TinyBench", dependencies: ["TinyRuntime", "CSerialPort"]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .target(name: "TinyBench", dependencies: ["TinyRuntime", "CSerialPort", "CTurboJPEG"]),
         .target(name: "TinyBenchEmulators", dependencies: ["TinyBench", "TinyRuntime"]),
         .executableTarget(
             name: "tinybench",

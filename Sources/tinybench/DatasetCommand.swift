@@ -19,23 +19,35 @@ struct DatasetCommand: ParsableCommand {
         @Option(help: "Folder (or file) of the raw data.") var from: String
         @Option(help: "Output root; <out>/<benchmark>/ must not hold a dataset yet.") var out: String
         @Option(help: "kws: the model whose int8 input scale and zero point quantize the features.") var model: String?
+        @Option(help: "vww, ad: a MLPerf Tiny y_labels.csv; exactly its files are written, in its order, with its labels.")
+        var labels: String?
 
         func run() throws {
             try reportingErrors {
                 guard let bench = Benchmark.named(benchmark) else { throw CLIError("unknown benchmark '\(benchmark)': use kws, vww, ad or ic") }
                 var preparer = DatasetPreparer(benchmark: bench, source: URL(fileURLWithPath: from), output: URL(fileURLWithPath: out))
                 preparer.progress = { ProgressBar.standardError.update(done: $0, total: $1, label: "\(bench.id) samples") }
+                let list = try labels.map { try DatasetPreparer.labelList(URL(fileURLWithPath: $0)) }
                 let count: Int
                 switch bench.id {
                 case "kws01":
+                    guard list == nil else {
+                        throw CLIError("the kws01 list names files by their position in TensorFlow Datasets' test stream, which cannot be matched to wav files; omit --labels (Docs/datasets.md)")
+                    }
                     guard let model else { throw CLIError("kws features are quantized with a model's input parameters: pass --model MODEL.tflite") }
                     let m = try loadModel(model)
-                    guard let q = m.main.tensors[m.main.inputs[0]].quantization, m.main.tensors[m.main.inputs[0]].type == .int8 else {
-                        throw CLIError("model \(model) has no int8 quantized input")
-                    }
+                    let input = m.main.tensors[m.main.inputs[0]]
+                    guard let q = input.quantization, input.type == .int8 else { throw CLIError("model \(model) has no int8 quantized input") }
                     count = try preparer.prepareKeywordSpotting(inputScale: q.scale, inputZeroPoint: q.zeroPoint)
+                case "vww01":
+                    count = try preparer.prepareVisualWakeWords(labels: list)
+                case "ad01":
+                    count = try preparer.prepareAnomalyDetection(labels: list)
                 default:
-                    throw CLIError("\(bench.id) preparation is not available yet")
+                    guard list == nil else {
+                        throw CLIError("CIFAR-10's binary batches carry no file names to match the ic01 list against; omit --labels (Docs/datasets.md)")
+                    }
+                    count = try preparer.prepareImageClassification()
                 }
                 ProgressBar.standardError.finish()
                 print("\(bench.id): \(count) samples in \(URL(fileURLWithPath: out).appendingPathComponent(bench.id).path)")

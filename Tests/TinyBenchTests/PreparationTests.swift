@@ -126,3 +126,84 @@ struct ADFrontEndTests {
         #expect(long.count == 200 && ADFrontEnd.fileBytes(long)?.count == 102_400)
     }
 }
+
+struct ImageAndSpectrogramPreparationTests {
+    static func tempDir() -> URL { SpeechCommandsPreparationTests.tempDir() }
+
+    @Test func visualWakeWordsFromJPEGFolders() throws {
+        let src = Self.tempDir()
+        for folder in ["person", "non_person"] {
+            try FileManager.default.createDirectory(at: src.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        let flat = RGBImage(width: 96, height: 96, pixels: [UInt8](repeating: 0, count: 96 * 96 * 3).enumerated().map { UInt8(($0.offset / 3) % 96 * 2) })
+        try Data(flat.jpeg(quality: 100)).write(to: src.appendingPathComponent("person/COCO_val2014_000000000139.jpg"))
+        let wide = RGBImage(width: 120, height: 80, pixels: [UInt8](repeating: 200, count: 120 * 80 * 3))
+        try Data(wide.jpeg()).write(to: src.appendingPathComponent("non_person/COCO_val2014_000000343218.jpg"))
+        let out = Self.tempDir()
+        #expect(try DatasetPreparer(benchmark: .vww01, source: src, output: out).prepareVisualWakeWords() == 2)
+        let ds = try Dataset(root: out, benchmark: .vww01)
+        #expect(ds.entries.map(\.file) == ["000000343218.bin", "000000000139.bin"])
+        #expect(ds.entries.map(\.label) == [0, 1])
+        // A flat 120×80 image resized to 96×96 stays flat (JPEG keeps 200 within a step or two).
+        #expect(try ds.sample(0).allSatisfy { abs(Int($0) - 200) <= 2 })
+        // The 96×96 gradient is kept pixel for pixel, up to JPEG's rounding at quality 100.
+        let decoded = try ds.sample(1)
+        #expect(zip(decoded, flat.pixels).allSatisfy { abs(Int($0) - Int($1)) <= 3 })
+        // A label list picks and orders files; a file it names that is missing is an error.
+        let list = src.appendingPathComponent("y_labels.csv")
+        try Data("000000000139.bin,2,1\n".utf8).write(to: list)
+        let picked = Self.tempDir()
+        #expect(try DatasetPreparer(benchmark: .vww01, source: src, output: picked)
+            .prepareVisualWakeWords(labels: DatasetPreparer.labelList(list)) == 1)
+        try Data("000000000139.bin,2,1\n000000000777.bin,2,0\n".utf8).write(to: list)
+        #expect(throws: PreparationError.self) {
+            try DatasetPreparer(benchmark: .vww01, source: src, output: Self.tempDir()).prepareVisualWakeWords(labels: DatasetPreparer.labelList(list))
+        }
+        // Not a JPEG: named.
+        try Data("not an image".utf8).write(to: src.appendingPathComponent("person/broken.jpg"))
+        #expect(throws: PreparationError.self) {
+            try DatasetPreparer(benchmark: .vww01, source: src, output: Self.tempDir()).prepareVisualWakeWords()
+        }
+    }
+
+    @Test func cifarRecordsBecomeInterleavedRGB() throws {
+        // Two records: label, then the R, G and B planes.
+        var batch = [UInt8]()
+        for (label, base) in [(3, 10), (9, 20)] {
+            batch.append(UInt8(label))
+            for plane in 0..<3 { batch += (0..<1024).map { UInt8((base + plane + $0) % 256) } }
+        }
+        let src = Self.tempDir()
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        try Data(batch).write(to: src.appendingPathComponent("test_batch.bin"))
+        let out = Self.tempDir()
+        #expect(try DatasetPreparer(benchmark: .ic01, source: src, output: out).prepareImageClassification() == 2)
+        let ds = try Dataset(root: out, benchmark: .ic01)
+        #expect(ds.entries.map(\.file) == ["cat_00000.bin", "truck_00001.bin"])
+        let first = try ds.sample(0)
+        #expect(Array(first.prefix(6)) == [10, 11, 12, 11, 12, 13])   // pixel 0: R G B, pixel 1: R G B
+        try Data(batch.dropLast()).write(to: src.appendingPathComponent("test_batch.bin"))
+        #expect(throws: PreparationError.self) { try DatasetPreparer(benchmark: .ic01, source: src, output: Self.tempDir()).prepareImageClassification() }
+    }
+
+    @Test func toyADMOSWavsBecomeLogMelFiles() throws {
+        let src = Self.tempDir().appendingPathComponent("ToyCar/test")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        let n = ADFrontEnd.samples(forFrames: 200) + 5_000
+        let tone: [Float] = (0..<n).map { Float(0.2 * sin(Double($0) * 0.05)) }
+        try Data(WAVFile.encode(tone, sampleRate: 16_000)).write(to: src.appendingPathComponent("normal_id_01_00000003.wav"))
+        try Data(WAVFile.encode(tone.map { $0 * 0.5 }, sampleRate: 16_000)).write(to: src.appendingPathComponent("anomaly_id_01_00000001.wav"))
+        let out = Self.tempDir()
+        #expect(try DatasetPreparer(benchmark: .ad01, source: src.deletingLastPathComponent(), output: out).prepareAnomalyDetection() == 2)
+        let ds = try Dataset(root: out, benchmark: .ad01)
+        #expect(ds.entries.map(\.file) == ["anomaly_id_01_00000001_hist_librosa.bin", "normal_id_01_00000003_hist_librosa.bin"])
+        #expect(ds.entries.map(\.label) == [1, 0])
+        let decoded = try WAVFile(bytes: WAVFile.encode(tone, sampleRate: 16_000), name: "t").samples
+        #expect(try ds.sample(1) == ADFrontEnd.fileBytes(ADFrontEnd().logMel(decoded)))
+        // Too short, or the wrong rate: named.
+        try Data(WAVFile.encode(Array(tone.prefix(1000)), sampleRate: 16_000)).write(to: src.appendingPathComponent("normal_id_01_00000009.wav"))
+        #expect(throws: PreparationError.self) {
+            try DatasetPreparer(benchmark: .ad01, source: src, output: Self.tempDir()).prepareAnomalyDetection()
+        }
+    }
+}

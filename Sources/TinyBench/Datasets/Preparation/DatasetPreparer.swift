@@ -35,4 +35,130 @@ public struct DatasetPreparer {
         try writer.finish()
         return writer.count
     }
+
+    /// VWW person / non-person image folders (`person/`, `non_person/`, as in
+    /// vw_coco2014_96) → 96×96 uint8 RGB; label 1 = person. Files are named by
+    /// the COCO image id (the digits at the end of the name), as in the MLPerf
+    /// Tiny vww01 list.
+    public func prepareVisualWakeWords(labels: [(file: String, label: Int)]? = nil) throws -> Int {
+        var items = [(path: String, name: String, label: Int)]()
+        for (folder, label) in [("non_person", 0), ("person", 1)] {
+            let dir = source.appendingPathComponent(folder)
+            guard let files = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else {
+                throw PreparationError.badSource(source.path, "no \(folder)/ folder (the vw_coco2014_96 layout has person/ and non_person/)")
+            }
+            for file in files.sorted() where [".jpg", ".jpeg"].contains(where: file.lowercased().hasSuffix) {
+                let stem = (file as NSString).deletingPathExtension
+                let digits = String(stem.reversed().prefix { $0.isNumber }.reversed())
+                let id = digits.isEmpty ? stem : String(repeating: "0", count: max(12 - digits.count, 0)) + digits
+                items.append((dir.appendingPathComponent(file).path, id + ".bin", label))
+            }
+        }
+        return try write(items, labels: labels) { item in
+            let data = try RGBImage(jpeg: [UInt8](try Self.read(item.path)), name: item.path)
+            return data.resized(to: 96).pixels
+        }
+    }
+
+    /// CIFAR-10 binary batches (`test_batch.bin` by default, or the one file
+    /// given): records of 1 label byte and 1024 R, 1024 G, 1024 B bytes → 32×32
+    /// interleaved RGB. Files are named `<class>_<index>.bin` (the binary
+    /// batches carry no original file names; see Docs/datasets.md).
+    public func prepareImageClassification() throws -> Int {
+        var isDirectory: ObjCBool = false
+        FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory)
+        let file = isDirectory.boolValue ? source.appendingPathComponent("test_batch.bin").path : source.path
+        let bytes = try Self.read(file)
+        guard bytes.count % 3073 == 0, !bytes.isEmpty else {
+            throw PreparationError.badSource(file, "\(bytes.count) bytes is not a whole number of 3073-byte CIFAR-10 records")
+        }
+        let classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+        let records = bytes.count / 3073
+        var items = [(path: String, name: String, label: Int)]()
+        for r in 0..<records {
+            let label = Int(bytes[r * 3073])
+            guard label < 10 else { throw PreparationError.badSource(file, "record \(r) has label \(label)") }
+            items.append(("\(r)", "\(classes[label])_\(String(format: "%05d", r)).bin", label))
+        }
+        return try write(items, labels: nil) { item in
+            let base = Int(item.path)! * 3073 + 1
+            var rgb = [UInt8](repeating: 0, count: 3072)
+            for p in 0..<1024 {
+                for c in 0..<3 { rgb[3 * p + c] = bytes[base + 1024 * c + p] }
+            }
+            return rgb
+        }
+    }
+
+    /// ToyADMOS / DCASE 2020 task 2 wavs (`normal_id_01_00000003.wav`,
+    /// `anomaly_id_01_...`; 16 kHz mono) → the first 200 log-mel frames,
+    /// named `<stem>_hist_librosa.bin` as in the MLPerf Tiny ad01 list.
+    public func prepareAnomalyDetection(labels: [(file: String, label: Int)]? = nil) throws -> Int {
+        guard let enumerator = FileManager.default.enumerator(atPath: source.path) else {
+            throw PreparationError.badSource(source.path, "not a folder")
+        }
+        var items = [(path: String, name: String, label: Int)]()
+        for case let relative as String in enumerator where relative.lowercased().hasSuffix(".wav") {
+            let stem = ((relative as NSString).lastPathComponent as NSString).deletingPathExtension
+            let label = stem.hasPrefix("anomaly") ? 1 : stem.hasPrefix("normal") ? 0 : -1
+            guard label >= 0 else { continue }
+            items.append((source.appendingPathComponent(relative).path, stem + "_hist_librosa.bin", label))
+        }
+        items.sort { $0.name < $1.name }
+        let frontEnd = ADFrontEnd()
+        return try write(items, labels: labels) { item in
+            let wav = try WAVFile(contentsOf: URL(fileURLWithPath: item.path))
+            guard wav.sampleRate == ADFrontEnd.sampleRate else {
+                throw PreparationError.wrongSampleRate(item.path, found: wav.sampleRate, expected: ADFrontEnd.sampleRate)
+            }
+            guard let bytes = ADFrontEnd.fileBytes(frontEnd.logMel(wav.samples)) else {
+                throw PreparationError.badAudio(item.path, "shorter than 200 frames (\(ADFrontEnd.samples(forFrames: 200)) samples)")
+            }
+            return bytes
+        }
+    }
+
+    /// Reads a MLPerf Tiny `y_labels.csv`: file name → label, in the file's order.
+    public static func labelList(_ url: URL) throws -> [(file: String, label: Int)] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw PreparationError.unreadable(url.path) }
+        return try text.split(whereSeparator: \.isNewline).enumerated().compactMap { i, line in
+            let cols = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if cols.count == 1 && cols[0].isEmpty { return nil }
+            guard cols.count >= 3, let label = Int(cols[2]) else {
+                throw PreparationError.badSource(url.path, "line \(i + 1) is not file,classes,label")
+            }
+            return (cols[0], label)
+        }
+    }
+
+    /// Writes `items` (restricted to and ordered like `labels` when given).
+    private func write(_ items: [(path: String, name: String, label: Int)], labels: [(file: String, label: Int)]?,
+                       convert: ((path: String, name: String, label: Int)) throws -> [UInt8]) throws -> Int {
+        var chosen = items
+        if let labels {
+            let byName = Dictionary(items.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            let missing = labels.map(\.file).filter { byName[$0] == nil }
+            guard missing.isEmpty else {
+                throw PreparationError.badSource(source.path, "\(missing.count) file(s) of the label list are not in the source, e.g. \(missing.prefix(3).joined(separator: ", "))")
+            }
+            chosen = labels.map { entry in
+                var item = byName[entry.file]!
+                item.label = entry.label
+                return item
+            }
+        }
+        guard !chosen.isEmpty else { throw PreparationError.badSource(source.path, "no input files found") }
+        var writer = try DatasetWriter(root: output, benchmark: benchmark)
+        for (i, item) in chosen.enumerated() {
+            try writer.add(file: item.name, label: item.label, bytes: try convert(item))
+            progress?(i + 1, chosen.count)
+        }
+        try writer.finish()
+        return writer.count
+    }
+
+    static func read(_ path: String) throws(PreparationError) -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path) }
+        return data
+    }
 }
