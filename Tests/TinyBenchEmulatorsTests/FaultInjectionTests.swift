@@ -63,55 +63,33 @@ final class FaultyTransport: Transport {
 
 @Suite(.enabled(if: SharedModels.isAvailable, SharedModels.skipReason))
 struct FaultInjectionTests {
-    static func run(transport: Transport, dataset root: URL, output: URL) throws -> [AccuracySampleRecord] {
+    /// A kws01 session in `mode` (short performance windows) over `transport`.
+    static func runSession(_ mode: RunMode, transport: Transport, dataset root: URL, output: URL) throws {
         var settings = SessionSettings()
-        settings.mode = .accuracy
+        settings.mode = mode
         settings.attemptsPerSample = 6
+        settings.minWindowSeconds = 1
+        settings.targetWindowSeconds = 1.5
         let data = try Dataset(root: root, benchmark: .kws01)
         let manifest = SessionManifest(benchmark: "kws01", port: "in-process", baud: nil, device: "emulated", emulated: true,
                                        datasetPath: root.path, datasetSHA256: "", modelPath: nil, modelSHA256: nil)
         let client = DUTClient(transport: transport, timeouts: .init(line: 0.2, infer: 0.4))
         let session = Session(client: client, benchmark: .kws01, dataset: data, settings: settings, manifest: manifest, output: output)
         _ = try session.run()
-        return try AccuracySampleRecord.read(output)
     }
 
-    /// Each line of samples.jsonl.
+    /// The lines of a session's samples.jsonl.
+    static func records<T: Decodable>(_ output: URL, _ mode: RunMode) throws -> [T] {
+        let text = try String(contentsOf: output.appendingPathComponent("kws/\(mode.rawValue)/samples.jsonl"), encoding: .utf8)
+        return try text.split(separator: "\n").map { try JSONDecoder().decode(T.self, from: Data($0.utf8)) }
+    }
+
+    /// Each line of an accuracy run's samples.jsonl.
     struct AccuracySampleRecord: Decodable, Equatable {
         let file: String
         let label: Int
         let predicted: Int?
         let results: [Double]
-
-        static func read(_ output: URL) throws -> [AccuracySampleRecord] {
-            let text = try String(contentsOf: output.appendingPathComponent("kws/accuracy/samples.jsonl"), encoding: .utf8)
-            return try text.split(separator: "\n").map { try JSONDecoder().decode(AccuracySampleRecord.self, from: Data($0.utf8)) }
-        }
-    }
-
-    /// Never a wrong number: with the link damaged, every run either gives
-    /// exactly the clean run's results, or stops with an error naming the
-    /// sample while every sample completed before it is kept, and correct.
-    @Test(arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
-    func faultsNeverYieldAWrongNumber(seed: UInt64) throws {
-        let (root, _) = try SessionTests.classifierDataset(.kws01)
-        let model = try SharedModels.model("kws01")
-        let clean = try Self.run(transport: EmulatedTransport(dut: EmulatedDUT(model: model, benchmark: .kws01)),
-                                 dataset: root, output: SessionTests.tempDir())
-        #expect(clean.count == 8)
-        let faulty = FaultyTransport(EmulatedTransport(dut: try EmulatedDUT(model: model, benchmark: .kws01)), seed: seed, rate: 0.03)
-        let output = SessionTests.tempDir()
-        do {
-            let records = try Self.run(transport: faulty, dataset: root, output: output)
-            print("fault injection seed \(seed): completed with \(faulty.faults) faults")
-            #expect(records == clean, "seed \(seed): results differ after \(faulty.faults) faults")
-            #expect(faulty.faults > 0, "seed \(seed): no fault was injected")
-        } catch let error as SessionError {
-            print("fault injection seed \(seed): stopped after \(faulty.faults) faults: \(error)")
-            #expect("\(error)".contains("sample"), "\(error)")
-            let kept = try AccuracySampleRecord.read(output)
-            #expect(kept == Array(clean.prefix(kept.count)), "seed \(seed): a kept sample is wrong")
-        }
     }
 
     /// Each line of a performance run's samples.jsonl, without the absolute
@@ -128,53 +106,46 @@ struct FaultInjectionTests {
         func agrees(with clean: WindowRecord) -> Bool {
             file == clean.file && inferences == clean.inferences && abs(seconds / clean.seconds - 1) <= Session.repeatTolerance
         }
-
-        static func read(_ output: URL) throws -> [WindowRecord] {
-            let text = try String(contentsOf: output.appendingPathComponent("kws/performance/samples.jsonl"), encoding: .utf8)
-            return try text.split(separator: "\n").map { try JSONDecoder().decode(WindowRecord.self, from: Data($0.utf8)) }
-        }
     }
 
-    static func runPerformance(transport: Transport, dataset root: URL, output: URL) throws -> [WindowRecord] {
-        var settings = SessionSettings()
-        settings.mode = .performance
-        settings.attemptsPerSample = 6
-        settings.minWindowSeconds = 1
-        settings.targetWindowSeconds = 1.5
-        let data = try Dataset(root: root, benchmark: .kws01)
-        let manifest = SessionManifest(benchmark: "kws01", port: "in-process", baud: nil, device: "emulated", emulated: true,
-                                       datasetPath: root.path, datasetSHA256: "", modelPath: nil, modelSHA256: nil)
-        let client = DUTClient(transport: transport, timeouts: .init(line: 0.2, infer: 0.4))
-        let session = Session(client: client, benchmark: .kws01, dataset: data, settings: settings, manifest: manifest, output: output)
-        _ = try session.run()
-        return try WindowRecord.read(output)
-    }
-
-    /// The same for performance mode: a garbled lap reading, a reset during a
-    /// window or a lost `infer` never becomes a window's figure.
-    @Test(arguments: [11, 12, 13, 14, 15, 16, 17, 18] as [UInt64])
-    func performanceFaultsNeverYieldAWrongNumber(seed: UInt64) throws {
+    /// Never a wrong number: with the link damaged, a run either gives the
+    /// clean run's results, or stops with an error naming the sample or window
+    /// while everything completed before it is kept, and correct.
+    static func checkFaults<T: Decodable>(_ mode: RunMode, seed: UInt64, expected: Int, agree: (T, T) -> Bool) throws {
         let (root, _) = try SessionTests.classifierDataset(.kws01)
         let model = try SharedModels.model("kws01")
-        let clean = try Self.runPerformance(transport: EmulatedTransport(dut: EmulatedDUT(model: model, benchmark: .kws01)),
-                                            dataset: root, output: SessionTests.tempDir())
-        #expect(clean.count == 5)
+        let cleanOutput = SessionTests.tempDir()
+        try runSession(mode, transport: EmulatedTransport(dut: EmulatedDUT(model: model, benchmark: .kws01)), dataset: root, output: cleanOutput)
+        let clean: [T] = try records(cleanOutput, mode)
+        #expect(clean.count == expected)
         let faulty = FaultyTransport(EmulatedTransport(dut: try EmulatedDUT(model: model, benchmark: .kws01)), seed: seed, rate: 0.03)
         let output = SessionTests.tempDir()
         do {
-            let windows = try Self.runPerformance(transport: faulty, dataset: root, output: output)
-            print("performance fault injection seed \(seed): completed with \(faulty.faults) faults")
-            #expect(windows.count == clean.count)
-            for (w, c) in zip(windows, clean) {
-                #expect(w.agrees(with: c), "seed \(seed): \(w) differs from the clean \(c) after \(faulty.faults) faults")
-            }
+            try runSession(mode, transport: faulty, dataset: root, output: output)
+            print("\(mode) fault injection seed \(seed): completed with \(faulty.faults) faults")
+            let got: [T] = try records(output, mode)
+            let same = got.count == clean.count && zip(got, clean).allSatisfy(agree)
+            #expect(same, "seed \(seed): results differ after \(faulty.faults) faults")
             #expect(faulty.faults > 0, "seed \(seed): no fault was injected")
         } catch let error as SessionError {
-            print("performance fault injection seed \(seed): stopped after \(faulty.faults) faults: \(error)")
-            #expect("\(error)".contains("window") || "\(error)".contains("calibrating"), "\(error)")
-            let kept = try WindowRecord.read(output)
-            #expect(zip(kept, clean).allSatisfy { $0.agrees(with: $1) }, "seed \(seed): a kept window is wrong")
+            print("\(mode) fault injection seed \(seed): stopped after \(faulty.faults) faults: \(error)")
+            #expect(["sample", "window", "calibrating"].contains { "\(error)".contains($0) }, "\(error)")
+            let kept: [T] = try records(output, mode)
+            let keptRight = zip(kept, clean).allSatisfy(agree)
+            #expect(keptRight, "seed \(seed): a kept record is wrong")
         }
+    }
+
+    @Test(arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
+    func accuracyFaultsNeverYieldAWrongNumber(seed: UInt64) throws {
+        try Self.checkFaults(.accuracy, seed: seed, expected: 8) { (a: AccuracySampleRecord, b: AccuracySampleRecord) in a == b }
+    }
+
+    /// A garbled lap reading, a reset during a window or a lost `infer` never
+    /// becomes a window's figure.
+    @Test(arguments: [11, 12, 13, 14, 15, 16, 17, 18] as [UInt64])
+    func performanceFaultsNeverYieldAWrongNumber(seed: UInt64) throws {
+        try Self.checkFaults(.performance, seed: seed, expected: 5) { (a: WindowRecord, b: WindowRecord) in a.agrees(with: b) }
     }
 
     /// A lap reading garbled into another valid number (a digit for a digit)
@@ -203,11 +174,14 @@ struct FaultInjectionTests {
         }
         let (root, _) = try SessionTests.classifierDataset(.kws01)
         let model = try SharedModels.model("kws01")
-        let clean = try Self.runPerformance(transport: EmulatedTransport(dut: EmulatedDUT(model: model, benchmark: .kws01)),
-                                            dataset: root, output: SessionTests.tempDir())
+        let cleanOutput = SessionTests.tempDir()
+        try Self.runSession(.performance, transport: EmulatedTransport(dut: EmulatedDUT(model: model, benchmark: .kws01)),
+                            dataset: root, output: cleanOutput)
+        let clean: [WindowRecord] = try Self.records(cleanOutput, .performance)
         let garbler = LapGarbler(EmulatedTransport(dut: try EmulatedDUT(model: model, benchmark: .kws01)))
         let output = SessionTests.tempDir()
-        let windows = try Self.runPerformance(transport: garbler, dataset: root, output: output)
+        try Self.runSession(.performance, transport: garbler, dataset: root, output: output)
+        let windows: [WindowRecord] = try Self.records(output, .performance)
         #expect(garbler.garbled == 5)
         #expect(zip(windows, clean).allSatisfy { $0.agrees(with: $1) })
         let log = try String(contentsOf: output.appendingPathComponent("kws/performance/log.txt"), encoding: .utf8)
@@ -219,7 +193,7 @@ struct FaultInjectionTests {
         let silent = FaultyTransport(EmulatedTransport(dut: try EmulatedDUT(model: SharedModels.model("kws01"), benchmark: .kws01)),
                                      seed: 9, rate: 1.0)
         do {
-            _ = try Self.run(transport: silent, dataset: root, output: SessionTests.tempDir())
+            try Self.runSession(.accuracy, transport: silent, dataset: root, output: SessionTests.tempDir())
             Issue.record("a DUT that never answers sensibly was accepted")
         } catch {
             #expect("\(error)".hasPrefix("stopped while identifying the DUT"), "\(error)")

@@ -136,13 +136,29 @@ def autoencoder():
 
 
 def convert(model, representative):
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    # Rebuilt for a batch of exactly 1, the converter folds Flatten's shape
+    # arithmetic into a constant RESHAPE, as in the reference models (TFLM has
+    # no SHAPE kernel).
+    fixed = tf.keras.models.clone_model(model, input_tensors=layers.Input(batch_shape=(1,) + tuple(model.input_shape[1:])))
+    fixed.set_weights(model.get_weights())
+    converter = tf.lite.TFLiteConverter.from_keras_model(fixed)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = lambda: ([r[np.newaxis].astype(np.float32)] for r in representative)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
     return converter.convert()
+
+
+def representative_set(benchmark, x):
+    """Calibration samples; for images, one more with a 0 and a full-scale
+    pixel pins the input range so the int8 input is exactly uint8 - 128."""
+    chosen = x[np.random.default_rng(0).choice(len(x), 500 if benchmark == "ad01" else 300, replace=False)]
+    if benchmark in ("vww01", "ic01"):
+        edge = np.zeros_like(chosen[0])
+        edge[0, 0, :] = 1.0 if benchmark == "vww01" else 255.0
+        chosen = np.concatenate([chosen, edge[np.newaxis]])
+    return chosen
 
 
 def tflite_predict(tflite, x):
@@ -167,6 +183,8 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keras", help="also save the trained float model here (.keras), to convert again later")
+    parser.add_argument("--convert-only", action="store_true", help="load --keras instead of training")
     args = parser.parse_args()
     tf.keras.utils.set_random_seed(args.seed)
     b = args.benchmark
@@ -174,30 +192,30 @@ def main():
     raw_train, y_train = read_dataset(args.train, b)
     raw_test, y_test = read_dataset(args.test, b)
     x_train, x_test = model_inputs(b, raw_train), model_inputs(b, raw_test)
-    if b == "ad01":
+    if args.convert_only:
+        model = tf.keras.models.load_model(args.keras)
+        if b == "ad01":
+            x_train = ad_windows(x_train[y_train == 0]).reshape(-1, 640)
+        representative = representative_set(b, x_train)
+    elif b == "ad01":
         normal = ad_windows(x_train[y_train == 0]).reshape(-1, 640)
         model = autoencoder()
         model.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss="mse")
         model.fit(normal, normal, batch_size=512, epochs=args.epochs or 30, shuffle=True, verbose=2)
-        representative = normal[np.random.default_rng(0).choice(len(normal), 500, replace=False)]
+        representative = representative_set(b, normal)
     else:
         model = {"vww01": mobilenet_v1_025, "ic01": resnet8, "kws01": ds_cnn}[b]()
         model.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        epochs = args.epochs or {"vww01": 24, "ic01": 30, "kws01": 30}[b]
+        epochs = args.epochs or {"vww01": 36, "ic01": 30, "kws01": 30}[b]
         schedule = tf.keras.callbacks.LearningRateScheduler(lambda e: 1e-3 * (0.5 ** (e // max(epochs // 4, 1))))
         data = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train), seed=args.seed)
         if b in ("vww01", "ic01"):
             # Mirror images at random: a person (or a car) facing the other way is the same class.
             data = data.map(lambda x, y: (tf.image.random_flip_left_right(x, seed=args.seed), y))
         model.fit(data.batch(64), epochs=epochs, validation_data=(x_test, y_test), callbacks=[schedule], verbose=2)
-        representative = x_train[np.random.default_rng(0).choice(len(x_train), 300, replace=False)]
-        if b == "vww01":
-            # Pin the input range to [0, 1] so the int8 input is exactly uint8 - 128 (scale 1/255).
-            edge = np.zeros_like(representative[0]); edge[0, 0, :] = 1.0
-            representative = np.concatenate([representative, edge[np.newaxis]])
-        if b == "ic01":
-            edge = np.zeros_like(representative[0]); edge[0, 0, :] = 255.0
-            representative = np.concatenate([representative, edge[np.newaxis]])
+        representative = representative_set(b, x_train)
+    if args.keras and not args.convert_only:
+        model.save(args.keras)
     tflite = convert(model, representative)
     with open(args.out, "wb") as f:
         f.write(tflite)

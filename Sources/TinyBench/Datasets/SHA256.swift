@@ -4,8 +4,7 @@ import Foundation
 /// a crypto dependency; used only to fingerprint models and datasets.
 public struct SHA256 {
     private var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-    private var buffer = [UInt8]()
-    private var length: UInt64 = 0
+    private var blocks = HashBlocks()
 
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -21,23 +20,16 @@ public struct SHA256 {
     public init() {}
 
     public mutating func update(_ data: some Sequence<UInt8>) {
-        for byte in data {
-            buffer.append(byte)
-            length &+= 1
-            if buffer.count == 64 {
-                compress(buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
+        var state = h
+        blocks.append(data) { Self.compress($0, into: &state) }
+        h = state
     }
 
-    /// The digest as 64 lowercase hex digits; the hasher is consumed.
-    public mutating func hexDigest() -> String {
-        let bits = length &* 8
-        update([0x80])
-        while buffer.count != 56 { update([0]) }
-        update((0..<8).map { UInt8(truncatingIfNeeded: bits >> (56 - 8 * UInt64($0))) })
-        return h.map { String(format: "%08x", $0) }.joined()
+    /// The digest as 64 lowercase hex digits.
+    public func hexDigest() -> String {
+        var state = h
+        for block in blocks.finalBlocks(bigEndianLength: true) { Self.compress(block, into: &state) }
+        return state.map { String(format: "%08x", $0) }.joined()
     }
 
     public static func hex(_ data: some Sequence<UInt8>) -> String {
@@ -46,7 +38,7 @@ public struct SHA256 {
         return s.hexDigest()
     }
 
-    private mutating func compress(_ block: [UInt8]) {
+    private static func compress(_ block: [UInt8], into h: inout [UInt32]) {
         func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
         var w = [UInt32](repeating: 0, count: 64)
         for i in 0..<16 {
@@ -60,7 +52,7 @@ public struct SHA256 {
         var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
         for i in 0..<64 {
             let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let t1 = hh &+ s1 &+ ((e & f) ^ (~e & g)) &+ Self.k[i] &+ w[i]
+            let t1 = hh &+ s1 &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
             let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
             let t2 = s0 &+ ((a & b) ^ (a & c) ^ (b & c))
             (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)

@@ -3,9 +3,8 @@ import Foundation
 /// MD5 (RFC 1321), for checking downloads against published sums. Not for
 /// anything security-related: the sums only catch corrupt or wrong files.
 public struct MD5 {
-    private var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
-    private var pending = [UInt8]()
-    private var length: UInt64 = 0
+    private var state: [UInt32] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476]
+    private var blocks = HashBlocks()
 
     private static let shifts: [UInt32] = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
                                            5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
@@ -16,38 +15,28 @@ public struct MD5 {
 
     public init() {}
 
-    public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-        for b in bytes {
-            pending.append(b)
-            length &+= 1
-            if pending.count == 64 {
-                compress(pending)
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
+    public mutating func update(_ bytes: some Sequence<UInt8>) {
+        var s = state
+        blocks.append(bytes) { Self.compress($0, into: &s) }
+        state = s
     }
 
     public func hexDigest() -> String {
-        var copy = self
-        let bits = length &* 8
-        copy.pending.append(0x80)
-        while copy.pending.count % 64 != 56 { copy.pending.append(0) }
-        for i in 0..<8 { copy.pending.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i)))) }
-        stride(from: 0, to: copy.pending.count, by: 64).forEach { copy.compress(Array(copy.pending[$0..<$0 + 64])) }
-        let words = [copy.state.0, copy.state.1, copy.state.2, copy.state.3]
-        return words.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * UInt32($0))) } }
-            .map { String($0, radix: 16).leftPadded(2) }.joined()
+        var s = state
+        for block in blocks.finalBlocks(bigEndianLength: false) { Self.compress(block, into: &s) }
+        return s.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * UInt32($0))) } }
+            .map { String(format: "%02x", $0) }.joined()
     }
 
-    public static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         var md5 = MD5()
         md5.update(bytes)
         return md5.hexDigest()
     }
 
-    private mutating func compress(_ block: [UInt8]) {
+    private static func compress(_ block: [UInt8], into state: inout [UInt32]) {
         let m = (0..<16).map { i in (0..<4).reduce(UInt32(0)) { $0 | UInt32(block[4 * i + $1]) << (8 * UInt32($1)) } }
-        var (a, b, c, d) = state
+        var (a, b, c, d) = (state[0], state[1], state[2], state[3])
         for i in 0..<64 {
             var f: UInt32
             let g: Int
@@ -57,17 +46,14 @@ public struct MD5 {
             case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
             default: f = c ^ (b | ~d); g = (7 * i) % 16
             }
-            f = f &+ a &+ Self.table[i] &+ m[g]
+            f = f &+ a &+ table[i] &+ m[g]
             a = d
             d = c
             c = b
-            b = b &+ (f << Self.shifts[i] | f >> (32 - Self.shifts[i]))
+            b = b &+ (f << shifts[i] | f >> (32 - shifts[i]))
         }
-        state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
+        for (i, v) in [a, b, c, d].enumerated() { state[i] = state[i] &+ v }
     }
 }
 
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}
 
