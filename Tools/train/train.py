@@ -185,6 +185,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keras", help="also save the trained float model here (.keras), to convert again later")
     parser.add_argument("--convert-only", action="store_true", help="load --keras instead of training")
+    parser.add_argument("--init", help="start from this saved model (.keras) instead of random weights")
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
     args = parser.parse_args()
     tf.keras.utils.set_random_seed(args.seed)
     b = args.benchmark
@@ -204,10 +206,10 @@ def main():
         model.fit(normal, normal, batch_size=512, epochs=args.epochs or 30, shuffle=True, verbose=2)
         representative = representative_set(b, normal)
     else:
-        model = {"vww01": mobilenet_v1_025, "ic01": resnet8, "kws01": ds_cnn}[b]()
-        model.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model = tf.keras.models.load_model(args.init) if args.init else {"vww01": mobilenet_v1_025, "ic01": resnet8, "kws01": ds_cnn}[b]()
+        model.compile(optimizer=tf.keras.optimizers.Adam(args.learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         epochs = args.epochs or {"vww01": 36, "ic01": 30, "kws01": 30}[b]
-        schedule = tf.keras.callbacks.LearningRateScheduler(lambda e: 1e-3 * (0.5 ** (e // max(epochs // 4, 1))))
+        schedule = tf.keras.callbacks.LearningRateScheduler(lambda e: args.learning_rate * (0.5 ** (e // max(epochs // 4, 1))))
         data = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train), seed=args.seed)
         if b in ("vww01", "ic01"):
             # Mirror images at random: a person (or a car) facing the other way is the same class.

@@ -51,8 +51,11 @@ public struct VisualWakeWordsGenerator: DemoGenerator {
         } else {
             for _ in 0..<rng.int(1...2) { distractor(&r, horizon: horizon, using: &rng) }
         }
-        // Foreground clutter sometimes hides part of a figure.
-        if rng.unit() < 0.35 { clutter(&r, horizon: horizon + 20, outdoor: outdoor, using: &rng) }
+        // A low bush in the foreground sometimes hides feet and legs (never a whole figure).
+        if rng.unit() < 0.35 {
+            r.ellipse(cx: rng.uniform(0...96), cy: rng.uniform(88...98), rx: rng.uniform(8...20), ry: rng.uniform(4...9),
+                      rng.colour(near: (70, 110, 50), spread: 30))
+        }
         r.light(gain: rng.uniform(0.6...1.3), offset: rng.uniform(-25...25))
         r.blur(passes: rng.int(0...1))
         r.noise(sigma: rng.uniform(2...9), using: &rng)
@@ -61,7 +64,7 @@ public struct VisualWakeWordsGenerator: DemoGenerator {
 
     /// A person standing on the ground at a random place: head, torso, arms, legs.
     static func drawPerson(_ r: inout Raster, horizon: Double, using rng: inout SeededRandom) {
-        let height = rng.uniform(30...88)                       // far away to close-up
+        let height = rng.uniform(36...88)                       // far away to close-up
         let feet = min(horizon + height * rng.uniform(0.3...0.9), 100)
         let x = rng.uniform(8...88)
         let u = height / 8                                       // head height: a body is about 8 heads
