@@ -19,7 +19,7 @@ struct DatasetCommand: ParsableCommand {
         @Option(help: "Folder (or file) of the raw data.") var from: String
         @Option(help: "Output root; <out>/<benchmark>/ must not hold a dataset yet.") var out: String
         @Option(help: "kws: the model whose int8 input scale and zero point quantize the features.") var model: String?
-        @Option(help: "vww, ad: a MLPerf Tiny y_labels.csv; exactly its files are written, in its order, with its labels.")
+        @Option(help: "vww, ad, ic: a MLPerf Tiny y_labels.csv; exactly its files are written, in its order, with its labels.")
         var labels: String?
 
         func run() throws {
@@ -44,10 +44,7 @@ struct DatasetCommand: ParsableCommand {
                 case "ad01":
                     count = try preparer.prepareAnomalyDetection(labels: list)
                 default:
-                    guard list == nil else {
-                        throw CLIError("CIFAR-10's binary batches carry no file names to match the ic01 list against; omit --labels (Docs/datasets.md)")
-                    }
-                    count = try preparer.prepareImageClassification()
+                    count = try preparer.prepareImageClassification(labels: list)
                 }
                 ProgressBar.standardError.finish()
                 print("\(bench.id): \(count) samples in \(URL(fileURLWithPath: out).appendingPathComponent(bench.id).path)")

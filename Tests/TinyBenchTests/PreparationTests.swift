@@ -186,6 +186,49 @@ struct ImageAndSpectrogramPreparationTests {
         #expect(throws: PreparationError.self) { try DatasetPreparer(benchmark: .ic01, source: src, output: Self.tempDir()).prepareImageClassification() }
     }
 
+    /// A two-image CIFAR-10 Python batch laid out as Python 2's cPickle
+    /// (protocol 2) writes the published files; Python 3's
+    /// `pickle.loads(..., encoding="bytes")` reads these exact bytes back as
+    /// {labels: [3, 9], data: uint8 array (2, 3072), filenames: [...]}
+    /// (checked when this test was written).
+    static func cifarPythonBatch(_ images: [UInt8]) -> [UInt8] {
+        func short(_ s: String) -> [UInt8] { [UInt8(ascii: "U"), UInt8(s.utf8.count)] + Array(s.utf8) }
+        var p: [UInt8] = [0x80, 0x02, 0x7d, 0x71, 0x01, 0x28]
+        p += short("batch_label") + [0x71, 0x02] + short("testing batch 1 of 1") + [0x71, 0x03]
+        p += short("labels") + [0x71, 0x04, 0x5d, 0x71, 0x05, 0x28] + Array("K\u{3}K\u{9}e".utf8)
+        p += short("data") + [0x71, 0x06] + Array("cnumpy.core.multiarray\n_reconstruct\nq\u{7}cnumpy\nndarray\nq\u{8}K\u{0}".utf8)
+        p += [0x85] + short("b") + [0x87, UInt8(ascii: "R"), 0x71, 0x09, 0x28, UInt8(ascii: "K"), 1, UInt8(ascii: "M"), 2, 0, UInt8(ascii: "M"), 0, 12, 0x86]
+        p += Array("cnumpy\ndtype\nq\u{a}".utf8) + short("u1") + Array("K\u{0}K\u{1}".utf8) + [0x87, UInt8(ascii: "R"), 0x71, 0x0b, 0x28]
+        p += Array("K\u{3}".utf8) + short("|") + Array("NNN".utf8) + [UInt8(ascii: "J"), 255, 255, 255, 255, UInt8(ascii: "J"), 255, 255, 255, 255]
+        p += Array("K\u{0}tb".utf8) + [0x89, UInt8(ascii: "T")] + withUnsafeBytes(of: UInt32(images.count).littleEndian, Array.init) + images
+        p += Array("tb".utf8) + short("filenames") + [0x71, 0x0c, 0x5d, 0x71, 0x0d, 0x28]
+        p += short("cat_s_000019.png") + short("emu_s_002009.png") + Array("eu.".utf8)
+        return p
+    }
+
+    @Test func cifarPythonBatchKeepsTheOriginalNames() throws {
+        let images = (0..<6144).map { UInt8(truncatingIfNeeded: $0) ^ 0x5a }
+        let src = Self.tempDir()
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        let pickle = Self.cifarPythonBatch(images)
+        #expect(pickle.count == 6405)
+        try Data(pickle).write(to: src.appendingPathComponent("test_batch"))
+        let out = Self.tempDir()
+        #expect(try DatasetPreparer(benchmark: .ic01, source: src, output: out).prepareImageClassification() == 2)
+        let ds = try Dataset(root: out, benchmark: .ic01)
+        #expect(ds.entries.map(\.file) == ["cat_s_000019.bin", "emu_s_002009.bin"])
+        #expect(ds.entries.map(\.label) == [3, 9])
+        #expect(Array(try ds.sample(1).prefix(3)) == [images[3072], images[3072 + 1024], images[3072 + 2048]])
+        // The MLPerf list picks and orders by those names.
+        let list = src.appendingPathComponent("y_labels.csv")
+        try Data("emu_s_002009.bin,10,9\n".utf8).write(to: list)
+        let picked = Self.tempDir()
+        #expect(try DatasetPreparer(benchmark: .ic01, source: src, output: picked).prepareImageClassification(labels: DatasetPreparer.labelList(list)) == 1)
+        // A truncated pickle is named, not half-read.
+        try Data(pickle.prefix(3000)).write(to: src.appendingPathComponent("test_batch"))
+        #expect(throws: PreparationError.self) { try DatasetPreparer(benchmark: .ic01, source: src, output: Self.tempDir()).prepareImageClassification() }
+    }
+
     @Test func toyADMOSWavsBecomeLogMelFiles() throws {
         let src = Self.tempDir().appendingPathComponent("ToyCar/test")
         try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)

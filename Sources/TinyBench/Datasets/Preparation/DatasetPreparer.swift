@@ -60,34 +60,17 @@ public struct DatasetPreparer {
         }
     }
 
-    /// CIFAR-10 binary batches (`test_batch.bin` by default, or the one file
-    /// given): records of 1 label byte and 1024 R, 1024 G, 1024 B bytes → 32×32
-    /// interleaved RGB. Files are named `<class>_<index>.bin` (the binary
-    /// batches carry no original file names; see Docs/datasets.md).
-    public func prepareImageClassification() throws -> Int {
-        var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory)
-        let file = isDirectory.boolValue ? source.appendingPathComponent("test_batch.bin").path : source.path
-        let bytes = try Self.read(file)
-        guard bytes.count % 3073 == 0, !bytes.isEmpty else {
-            throw PreparationError.badSource(file, "\(bytes.count) bytes is not a whole number of 3073-byte CIFAR-10 records")
+    /// CIFAR-10 (`test_batch.bin`, or the Python version's `test_batch`) →
+    /// 32×32 interleaved RGB. With the Python version files keep their
+    /// original names (`emu_s_002009.bin`), which the MLPerf ic01 list uses;
+    /// the binary version has none, so its files are `<class>_<index>.bin`.
+    public func prepareImageClassification(labels: [(file: String, label: Int)]? = nil) throws -> Int {
+        let batch = try CIFAR10Batch(source: source)
+        if labels != nil && batch.fileNames == nil {
+            throw PreparationError.badSource(source.path, "the binary batches carry no file names to match the label list against: use the Python version (test_batch)")
         }
-        let classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-        let records = bytes.count / 3073
-        var items = [(path: String, name: String, label: Int)]()
-        for r in 0..<records {
-            let label = Int(bytes[r * 3073])
-            guard label < 10 else { throw PreparationError.badSource(file, "record \(r) has label \(label)") }
-            items.append(("\(r)", "\(classes[label])_\(String(format: "%05d", r)).bin", label))
-        }
-        return try write(items, labels: nil) { item in
-            let base = Int(item.path)! * 3073 + 1
-            var rgb = [UInt8](repeating: 0, count: 3072)
-            for p in 0..<1024 {
-                for c in 0..<3 { rgb[3 * p + c] = bytes[base + 1024 * c + p] }
-            }
-            return rgb
-        }
+        let items = batch.labels.indices.map { (path: String($0), name: batch.fileName($0), label: batch.labels[$0]) }
+        return try write(items, labels: labels) { batch.interleaved(Int($0.path)!) }
     }
 
     /// ToyADMOS / DCASE 2020 task 2 wavs (`normal_id_01_00000003.wav`,
