@@ -10,7 +10,8 @@ final class ProgressBar: @unchecked Sendable {
 
     func update(done: Int, total: Int, label: String) {
         guard enabled, total > 0 else { return }
-        let key = label.split(separator: " ").first.map(String.init) ?? ""
+        // A phase is named by the label's first two words ("kws01 accuracy"); its ETA starts afresh.
+        let key = label.split(separator: " ").prefix(2).joined(separator: " ")
         if key != phase {
             phase = key
             phaseStart = Date()
