@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TinyBench
 import TinyBenchEmulators
 import TinyRuntime
@@ -61,7 +62,6 @@ final class FaultyTransport: Transport {
     func close() { inner.close() }
 }
 
-@Suite(.enabled(if: SharedModels.isAvailable, SharedModels.skipReason))
 struct FaultInjectionTests {
     /// A kws01 session in `mode` (short performance windows) over `transport`.
     static func runSession(_ mode: RunMode, transport: Transport, dataset root: URL, output: URL) throws {
@@ -113,7 +113,7 @@ struct FaultInjectionTests {
     /// while everything completed before it is kept, and correct.
     static func checkFaults<T: Decodable>(_ mode: RunMode, seed: UInt64, expected: Int, agree: (T, T) -> Bool) throws {
         let (root, _) = try SessionTests.classifierDataset(.kws01)
-        let model = try SharedModels.model("kws01")
+        let model = try SharedModels.anyModel("kws01")
         let cleanOutput = SessionTests.tempDir()
         try runSession(mode, transport: EmulatedTransport(dut: EmulatedDUT(model: model, benchmark: .kws01)), dataset: root, output: cleanOutput)
         let clean: [T] = try records(cleanOutput, mode)
@@ -173,7 +173,7 @@ struct FaultInjectionTests {
             func close() { inner.close() }
         }
         let (root, _) = try SessionTests.classifierDataset(.kws01)
-        let model = try SharedModels.model("kws01")
+        let model = try SharedModels.anyModel("kws01")
         let cleanOutput = SessionTests.tempDir()
         try Self.runSession(.performance, transport: EmulatedTransport(dut: EmulatedDUT(model: model, benchmark: .kws01)),
                             dataset: root, output: cleanOutput)
@@ -190,7 +190,7 @@ struct FaultInjectionTests {
 
     @Test func aSilentDUTStopsTheRunWithAClearError() throws {
         let (root, _) = try SessionTests.classifierDataset(.kws01)
-        let silent = FaultyTransport(EmulatedTransport(dut: try EmulatedDUT(model: SharedModels.model("kws01"), benchmark: .kws01)),
+        let silent = FaultyTransport(EmulatedTransport(dut: try EmulatedDUT(model: SharedModels.anyModel("kws01"), benchmark: .kws01)),
                                      seed: 9, rate: 1.0)
         do {
             try Self.runSession(.accuracy, transport: silent, dataset: root, output: SessionTests.tempDir())

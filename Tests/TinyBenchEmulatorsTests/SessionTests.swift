@@ -1,28 +1,28 @@
 import Foundation
 import Testing
+import TestSupport
 import TinyBench
 import TinyBenchEmulators
 import TinyRuntime
 
 /// Whole sessions against the in-process emulated DUT on datasets made here.
-@Suite(.enabled(if: SharedModels.isAvailable, SharedModels.skipReason))
 struct SessionTests {
     static func tempDir() -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-session-\(UUID().uuidString)")
     }
 
-    /// A classifier dataset of the conformance inputs (as the wire format: uint8 for vision),
+    /// A classifier dataset of conformance (or demo) inputs (as the wire format: uint8 for vision),
     /// labelled with the runtime's own argmax for even files and a wrong class for odd ones.
     static func classifierDataset(_ b: Benchmark) throws -> (URL, expectedTop1: Double) {
         let root = tempDir()
         let dir = root.appendingPathComponent(b.id)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let interpreter = try Interpreter(model: SharedModels.model(b.id))
+        let interpreter = try Interpreter(model: SharedModels.anyModel(b.id))
         var rows = [String]()
         var correct = 0
         let count = 8
         for i in 0..<count {
-            let input = try SharedModels.file(b.id, String(format: "cases/%03d.in", i + 5))
+            let input = try HarnessData.modelInput(b.id, i + 5)
             try interpreter.setInput(input)
             interpreter.invoke()
             let out = try interpreter.output().map { Double(Int8(bitPattern: $0)) }
@@ -42,7 +42,7 @@ struct SessionTests {
         settings.mode = mode
         settings.minWindowSeconds = 1
         settings.targetWindowSeconds = 1.5
-        let dut = try EmulatedDUT(model: SharedModels.model(b.id), benchmark: b)
+        let dut = try EmulatedDUT(model: SharedModels.anyModel(b.id), benchmark: b)
         let data = try Dataset(root: root, benchmark: b)
         let manifest = SessionManifest(benchmark: b.id, port: "in-process", baud: nil, device: "emulated", emulated: true,
                                        datasetPath: root.path, datasetSHA256: try data.checksum(), modelPath: nil, modelSHA256: nil)
@@ -76,7 +76,7 @@ struct SessionTests {
         #expect(abs(top1 - expected * 100) < 0.01)
         let performance = try String(contentsOf: folder.appendingPathComponent("performance/results.txt"), encoding: .utf8)
         let throughput = try #require(Self.checkerValue(performance, #".* Median throughput is\s+([\d\.]+) inf\./sec\..*"#))
-        let dut = try EmulatedDUT(model: SharedModels.model(benchmark.id), benchmark: benchmark)
+        let dut = try EmulatedDUT(model: SharedModels.anyModel(benchmark.id), benchmark: benchmark)
         #expect(abs(throughput - 1e6 / dut.inferenceMicroseconds) / throughput < 0.001)
         #expect(performance.contains("NON-COMPLIANT"))
         for mode in ["performance", "accuracy"] {
@@ -128,7 +128,7 @@ struct SessionTests {
     @Test func wrongBenchmarkIsAClearError() throws {
         let (root, _) = try Self.classifierDataset(.kws01)
         // The DUT runs ic01; the session asks for kws01.
-        let dut = try EmulatedDUT(model: SharedModels.model("ic01"), benchmark: .ic01)
+        let dut = try EmulatedDUT(model: SharedModels.anyModel("ic01"), benchmark: .ic01)
         let data = try Dataset(root: root, benchmark: .kws01)
         let manifest = SessionManifest(benchmark: "kws01", port: "in-process", baud: nil, device: "emulated", emulated: true,
                                        datasetPath: root.path, datasetSHA256: "", modelPath: nil, modelSHA256: nil)
@@ -140,7 +140,7 @@ struct SessionTests {
 
     @Test func energyFirmwareIsDiagnosed() throws {
         let (root, _) = try Self.classifierDataset(.kws01)
-        let dut = try EmulatedDUT(model: SharedModels.model("kws01"), benchmark: .kws01, timestampMode: .energy)
+        let dut = try EmulatedDUT(model: SharedModels.anyModel("kws01"), benchmark: .kws01, timestampMode: .energy)
         let transport = EmulatedTransport(dut: dut)
         var reader = LineReader()
         let boot = reader.feed(try transport.read(timeout: .zero))

@@ -15,4 +15,10 @@ enum SharedModels {
     static func model(_ name: String) throws -> Model {
         try Model(bytes: file(name, "model.tflite"))
     }
+
+    /// A model for tests that need one but not its golden outputs: the
+    /// reference model when ../shared is present, else the bundled demo model.
+    static func anyModel(_ name: String) throws -> Model {
+        try Model(bytes: HarnessData.modelBytes(name))
+    }
 }
