@@ -1,12 +1,19 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `tinybench --port <pty> kws` against `tinybench emulate --pty`: the whole
 /// serial code path, as a user runs it.
-@Suite(.serialized, .enabled(if: CLI.conformance != nil, "../shared/conformance is absent"))
+@Suite(.serialized)
 struct HarnessTests {
+    /// The reference model of `id` when ../shared is present, else the bundled demo model.
+    static func modelPath(_ id: String) throws -> String {
+        try CLI.temporaryFile(HarnessData.modelBytes(id), name: "\(id).tflite")
+    }
+
     @Test func kwsOverAPseudoTerminal() throws {
-        let (emulator, line) = try CLI.start(["emulate", "--model", CLI.model("kws01"), "--benchmark", "kws01", "--pty"])
+        let model = try Self.modelPath("kws01")
+        let (emulator, line) = try CLI.start(["emulate", "--model", model, "--benchmark", "kws01", "--pty"])
         defer { CLI.stop(emulator) }
         #expect(line.hasPrefix("pty: /dev/"))
         let pty = String(line.dropFirst(5))
@@ -17,8 +24,8 @@ struct HarnessTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var rows = [String]()
         for i in 0..<6 {
-            let input = CLI.conformance!.appendingPathComponent(String(format: "kws01/cases/%03d.in", i + 4))
-            let run = try CLI.run(["model", "run", CLI.model("kws01"), "--input", input.path])
+            let input = URL(fileURLWithPath: try CLI.temporaryFile(HarnessData.modelInput("kws01", i + 4), name: "in\(i).bin"))
+            let run = try CLI.run(["model", "run", model, "--input", input.path])
             let hex = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             let values = stride(from: 0, to: hex.count, by: 2).map { k -> Int8 in
                 let s = hex.index(hex.startIndex, offsetBy: k)
@@ -49,7 +56,7 @@ struct HarnessTests {
         let demo = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: demo.appendingPathComponent("models"), withIntermediateDirectories: true)
         for id in ["kws01", "vww01", "ad01", "ic01"] {
-            try FileManager.default.copyItem(atPath: CLI.model(id), toPath: demo.appendingPathComponent("models/\(id).tflite").path)
+            try Data(HarnessData.modelBytes(id)).write(to: demo.appendingPathComponent("models/\(id).tflite"))
         }
         func write(_ id: String, _ files: [(name: String, label: Int, bytes: [UInt8])], extra: String = "") throws {
             let dir = demo.appendingPathComponent(id)
@@ -60,7 +67,7 @@ struct HarnessTests {
         }
         for (id, classes) in [("kws01", 12), ("vww01", 2), ("ic01", 10)] {
             let files = try (0..<classes).map { k -> (name: String, label: Int, bytes: [UInt8]) in
-                var bytes = [UInt8](try Data(contentsOf: CLI.conformance!.appendingPathComponent(String(format: "\(id)/cases/%03d.in", k))))
+                var bytes = try HarnessData.modelInput(id, k)
                 if id != "kws01" { bytes = bytes.map { $0 ^ 0x80 } }   // int8 model input -> uint8 wire format
                 return ("s\(k).bin", k, bytes)
             }
