@@ -89,6 +89,20 @@ public final class Interpreter {
         constants.deallocate()
     }
 
+    /// Every operator's prepared parameters in execution order, for the
+    /// firmware generator; throws naming the first operator the firmware does
+    /// not implement.
+    public func layerPlans() throws(ModelError) -> [LayerPlan] {
+        var plans = [LayerPlan]()
+        for (op, kernel) in zip(graph.operators, kernels) {
+            guard let plan = kernel.plan else {
+                throw .unsupportedOperator("\(op.label) is not implemented by the firmware (only CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, same-shape ADD, SOFTMAX and RESHAPE are)")
+            }
+            plans.append(plan)
+        }
+        return plans
+    }
+
     /// Copies raw bytes into input `index`; the size must match exactly.
     public func setInput(_ bytes: some Collection<UInt8>, at index: Int = 0) throws(ModelError) {
         let tensor = try inputTensor(index)

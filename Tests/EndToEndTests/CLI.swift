@@ -23,8 +23,18 @@ enum CLI {
     /// (posix_spawn and waitpid directly: Foundation's Process on Linux can
     /// miss a child's exit while another child it started is still running.)
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        try runTool(binary.path, arguments, environment: environment)
+    }
+
+    /// Runs any program (found on PATH when not a path) to completion, with
+    /// `input` as its standard input.
+    static func runTool(_ executable: String, _ arguments: [String], input: String? = nil,
+                        environment: [String: String] = [:]) throws -> Result {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-e2e-\(UUID().uuidString)").path
-        let pid = try spawn(arguments, stdoutPath: base + ".stdout", stderrPath: base + ".stderr", environment: environment)
+        if let input { try Data(input.utf8).write(to: URL(fileURLWithPath: base + ".stdin")) }
+        defer { unlink(base + ".stdin") }
+        let pid = try spawn(arguments, executable: executable, stdinPath: input == nil ? "/dev/null" : base + ".stdin",
+                            stdoutPath: base + ".stdout", stderrPath: base + ".stderr", environment: environment)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         defer {
@@ -78,19 +88,20 @@ enum CLI {
         init(_ d: String) { description = d }
     }
 
-    private static func spawn(_ arguments: [String], stdoutPath: String? = nil, stdoutDescriptor: Int32? = nil,
+    private static func spawn(_ arguments: [String], executable: String = binary.path, stdinPath: String = "/dev/null",
+                              stdoutPath: String? = nil, stdoutDescriptor: Int32? = nil,
                               stderrPath: String, environment: [String: String] = [:]) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
         if let fd = stdoutDescriptor {
             posix_spawn_file_actions_adddup2(&actions, fd, 1)
         } else if let path = stdoutPath {
             posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         }
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = ([binary.path] + arguments).map { strdup($0) } + [nil]
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         // The test runner's threads block some signals; a child must not
         // inherit that mask, or SIGTERM would never stop it.
@@ -110,8 +121,8 @@ enum CLI {
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, binary.path, &actions, &attributes, argv, envp)
-        guard rc == 0 else { throw Failure("cannot start \(binary.path): \(String(cString: strerror(rc)))") }
+        let rc = posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
+        guard rc == 0 else { throw Failure("cannot start \(executable): \(String(cString: strerror(rc)))") }
         return pid
     }
 

@@ -6,16 +6,24 @@
 final class AveragePool2D: PreparedKernel {
     private let setup: PoolSetup
     private let sums: Scratch<Int32>
+    let plan: LayerPlan?
 
     static func prepare(_ c: KernelContext) throws(ModelError) -> AveragePool2D {
         let setup = try PoolSetup(c)
         try c.require(setup.h.output == 0 || setup.w.output == 0 || (setup.h.filter > 0 && setup.w.filter > 0), "empty window")
-        return AveragePool2D(setup: setup, sums: Scratch(count: setup.channels, value: 0))
+        let plan = LayerPlan.averagePool(PoolPlan(
+            input: c.op.inputs[0], output: c.op.outputs[0], batches: setup.batches,
+            inputShape: Shape3(height: setup.h.input, width: setup.w.input, channels: setup.channels),
+            outputShape: Shape3(height: setup.h.output, width: setup.w.output, channels: setup.channels),
+            filterHeight: setup.h.filter, filterWidth: setup.w.filter, strideHeight: setup.h.stride, strideWidth: setup.w.stride,
+            padTop: setup.h.padBefore, padLeft: setup.w.padBefore, activationMin: setup.range.min, activationMax: setup.range.max))
+        return AveragePool2D(setup: setup, sums: Scratch(count: setup.channels, value: 0), plan: plan)
     }
 
-    private init(setup: PoolSetup, sums: Scratch<Int32>) {
+    private init(setup: PoolSetup, sums: Scratch<Int32>, plan: LayerPlan) {
         self.setup = setup
         self.sums = sums
+        self.plan = plan
     }
 
     func eval() {

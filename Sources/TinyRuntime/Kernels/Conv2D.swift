@@ -23,6 +23,7 @@ final class Conv2D: PreparedKernel {
     private let batches: Int, inChannels: Int, outChannels: Int, paddedChannels: Int, patchLength: Int
     /// Whether every receptive field is one input pixel (1x1, stride 1, no padding).
     private let pointwise: Bool
+    private(set) var plan: LayerPlan?
 
     static func prepare(_ c: KernelContext) throws(ModelError) -> Conv2D {
         guard case let .conv2D(padding, strideW, strideH, dilationW, dilationH, activation) = c.op.options else {
@@ -50,17 +51,21 @@ final class Conv2D: PreparedKernel {
         let length = kh * kw * ic
         let padded = ExactGEMM.paddedChannels(oc)
         let bias = try c.bias(at: 2, channels: oc)
-        return Conv2D(
+        let requantizers = try c.channelRequantizers(input: input, filter: filter, output: output, channels: oc)
+        let range = FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint)
+        let kernel = Conv2D(
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
             weights: Scratch(ExactGEMM.packTransposed(try c.int8Constant(filter), channels: oc, depth: length, as: Float.self), padding: 0),
             bias: Scratch(bias + [Int32](repeating: 0, count: padded - oc), padding: 0),
-            requantizers: try c.channelRequantizers(input: input, filter: filter, output: output, channels: oc),
+            requantizers: requantizers,
             widened: Scratch(count: input.shape[1] * input.shape[2] * ic, value: 0),
             patches: Scratch(count: 4 * length, value: 0), accumulators: Scratch(count: 4 * padded, value: 0),
-            inputZeroPoint: iq.zeroPoint, outputZeroPoint: oq.zeroPoint,
-            range: FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint),
+            inputZeroPoint: iq.zeroPoint, outputZeroPoint: oq.zeroPoint, range: range,
             h: h, w: w, batches: input.shape[0], inChannels: ic, outChannels: oc, paddedChannels: padded,
             patchLength: length, pointwise: kh == 1 && kw == 1 && strideH == 1 && strideW == 1)
+        kernel.plan = .convolution(ConvolutionPlan(c, geometry: (h, w), batches: input.shape[0], depthMultiplier: 0,
+                                                   zeroPoints: (iq.zeroPoint, oq.zeroPoint), range: range, requantizers: requantizers))
+        return kernel
     }
 
     private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Float>,

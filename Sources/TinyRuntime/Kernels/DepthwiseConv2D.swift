@@ -23,6 +23,7 @@ final class DepthwiseConv2D: PreparedKernel {
     private let range: (min: Int32, max: Int32)
     private let h: SpatialGeometry, w: SpatialGeometry
     private let batches: Int, inChannels: Int, multiplier: Int, channels: Int, channelsPadded: Int
+    private(set) var plan: LayerPlan?
 
     static func prepare(_ c: KernelContext) throws(ModelError) -> DepthwiseConv2D {
         guard case let .depthwiseConv2D(padding, strideW, strideH, depthMultiplier, dilationW, dilationH, activation) = c.op.options else {
@@ -61,16 +62,20 @@ final class DepthwiseConv2D: PreparedKernel {
         for tap in 0..<(kh * kw) {
             for ch in 0..<oc { packed[tap * padded + ch] = Float(raw[tap * oc + ch]) }
         }
-        return DepthwiseConv2D(
+        let requantizers = try c.channelRequantizers(input: input, filter: filter, output: output, channels: oc)
+        let range = FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint)
+        let kernel = DepthwiseConv2D(
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
             weights: Scratch(packed, padding: 0),
             bias: Scratch(try c.bias(at: 2, channels: oc) + [Int32](repeating: 0, count: padded - oc), padding: 0),
-            requantizers: try c.channelRequantizers(input: input, filter: filter, output: output, channels: oc),
+            requantizers: requantizers,
             widened: Scratch(count: input.shape[1] * input.shape[2] * padded, value: 0),
             rowSums: Scratch(count: w.output * padded, value: 0), rowTotals: Scratch(count: w.output * padded, value: 0),
-            inputZeroPoint: Float(iq.zeroPoint), outputZeroPoint: oq.zeroPoint,
-            range: FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint),
+            inputZeroPoint: Float(iq.zeroPoint), outputZeroPoint: oq.zeroPoint, range: range,
             h: h, w: w, batches: input.shape[0], inChannels: ic, multiplier: multiplier, channels: oc, channelsPadded: padded)
+        kernel.plan = .convolution(ConvolutionPlan(c, geometry: (h, w), batches: input.shape[0], depthMultiplier: multiplier,
+                                                   zeroPoints: (iq.zeroPoint, oq.zeroPoint), range: range, requantizers: requantizers))
+        return kernel
     }
 
     private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Float>,

@@ -18,6 +18,7 @@ final class FullyConnected: PreparedKernel {
     private let outputZeroPoint: Int32
     private let range: (min: Int32, max: Int32)
     private let batches: Int, depth: Int, units: Int, paddedUnits: Int
+    private(set) var plan: LayerPlan?
 
     static func prepare(_ c: KernelContext) throws(ModelError) -> FullyConnected {
         guard case let .fullyConnected(activation, weightsFormat, _, asymmetric) = c.op.options else {
@@ -49,15 +50,20 @@ final class FullyConnected: PreparedKernel {
             requantizers = [Requantizer](repeating: Requantizer(real: product / Double(oq.scale)), count: units)
         }
         let padded = ExactGEMM.paddedChannels(units)
-        return FullyConnected(
+        let range = FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint)
+        let kernel = FullyConnected(
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
             weights: Scratch(ExactGEMM.packTransposed(try c.int8Constant(filter), channels: units, depth: depth, as: StreamedWeight.self), padding: 0),
             bias: Scratch(try c.bias(at: 2, channels: units) + [Int32](repeating: 0, count: padded - units), padding: 0),
             requantizers: requantizers,
             rows: Scratch(count: 4 * depth, value: 0), accumulators: Scratch(count: 4 * padded, value: 0),
-            inputZeroPoint: iq.zeroPoint, outputZeroPoint: oq.zeroPoint,
-            range: FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint),
+            inputZeroPoint: iq.zeroPoint, outputZeroPoint: oq.zeroPoint, range: range,
             batches: batches, depth: depth, units: units, paddedUnits: padded)
+        kernel.plan = .fullyConnected(FullyConnectedPlan(
+            input: input.index, weights: filter.index, bias: c.optionalInput(2)?.index, output: output.index,
+            batches: batches, depth: depth, units: units, inputZeroPoint: iq.zeroPoint, outputZeroPoint: oq.zeroPoint,
+            activationMin: range.min, activationMax: range.max, multipliers: requantizers.map(FixedPointMultiplier.init)))
+        return kernel
     }
 
     private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<StreamedWeight>,

@@ -3,6 +3,12 @@
 /// fixed, and `eval` only computes. `eval` never allocates.
 protocol PreparedKernel: AnyObject {
     func eval()
+    /// The prepared parameters for firmware, for the operators the firmware implements.
+    var plan: LayerPlan? { get }
+}
+
+extension PreparedKernel {
+    var plan: LayerPlan? { nil }
 }
 
 /// What an operator's prepare step sees: the operator, its tensors, and where

@@ -11,6 +11,7 @@ final class Softmax: PreparedKernel {
     private let inputMultiplier: Int32
     private let inputLeftShift: Int32
     private let diffMin: Int32
+    let plan: LayerPlan?
     static let scaledDiffIntegerBits = 5
     static let accumulationIntegerBits = 12
 
@@ -30,14 +31,17 @@ final class Softmax: PreparedKernel {
         let (multiplier, shift) = FixedPoint.quantizeMultiplier(real)
         try c.require(shift >= 0, "beta \(beta) with input scale \(iq.scale) is too small")
         let depth = input.shape.last!
+        let rows = depth == 0 ? 0 : input.elementCount / depth
+        let diffMin = -Gemmlowp.inputRadius(integerBits: scaledDiffIntegerBits, leftShift: shift)
         return Softmax(input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
-                       rows: depth == 0 ? 0 : input.elementCount / depth, depth: depth,
-                       inputMultiplier: multiplier, inputLeftShift: Int32(shift),
-                       diffMin: -Gemmlowp.inputRadius(integerBits: scaledDiffIntegerBits, leftShift: shift))
+                       rows: rows, depth: depth, inputMultiplier: multiplier, inputLeftShift: Int32(shift), diffMin: diffMin,
+                       plan: .softmax(SoftmaxPlan(input: input.index, output: output.index, rows: rows, depth: depth,
+                                                  inputMultiplier: multiplier, inputLeftShift: Int32(shift), diffMin: diffMin)))
     }
 
     private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, rows: Int, depth: Int,
-                 inputMultiplier: Int32, inputLeftShift: Int32, diffMin: Int32) {
+                 inputMultiplier: Int32, inputLeftShift: Int32, diffMin: Int32, plan: LayerPlan) {
+        self.plan = plan
         self.input = input
         self.output = output
         self.rows = rows
