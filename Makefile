@@ -1,7 +1,8 @@
 # TinyBench: `make test` runs every test, `make demo` runs the main job on bundled data.
 SWIFT ?= swift
 # Debian packages the build and the tests need.
-DEB_PACKAGES := libserialport-dev libusb-1.0-0-dev libturbojpeg0-dev espeak-ng pkg-config gcc
+DEB_PACKAGES := libserialport-dev libusb-1.0-0-dev libturbojpeg0-dev espeak-ng pkg-config gcc \
+	gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # TinyRuntime's kernels use AVX2/FMA when the build machine has them (see
 # Docs/PERFORMANCE.md); `make PORTABLE=1` builds for baseline x86-64 instead.
@@ -21,7 +22,7 @@ deps:
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
 build: deps

@@ -17,7 +17,9 @@ let package = Package(
         .target(name: "TinyRuntime"),
         .systemLibrary(name: "CSerialPort", pkgConfig: "libserialport", providers: [.apt(["libserialport-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
-        .target(name: "TinyBench", dependencies: ["TinyRuntime", "CSerialPort", "CTurboJPEG"]),
+        // Process start-up for emulators (QEMU) that must die with the tool.
+        .target(name: "CProcess"),
+        .target(name: "TinyBench", dependencies: ["TinyRuntime", "CSerialPort", "CTurboJPEG", "CProcess"]),
         .target(name: "TinyBenchEmulators", dependencies: ["TinyBench", "TinyRuntime"]),
         .executableTarget(
             name: "tinybench",

@@ -10,9 +10,14 @@ public final class Interpreter {
         /// tensors can be read after ``invoke()`` (costs memory; for debugging
         /// and conformance checks of intermediates).
         public var preserveAllTensors: Bool
+        /// Keep the graph inputs' memory for the whole run, so invoking again
+        /// without setting the input repeats the same inference (what firmware
+        /// running `infer N W` on one loaded sample needs).
+        public var keepInputs: Bool
 
-        public init(preserveAllTensors: Bool = false) {
+        public init(preserveAllTensors: Bool = false, keepInputs: Bool = false) {
             self.preserveAllTensors = preserveAllTensors
+            self.keepInputs = keepInputs
         }
     }
 
@@ -39,7 +44,7 @@ public final class Interpreter {
         guard !graph.operators.isEmpty else { throw .invalid("the main subgraph has no operators") }
         guard !graph.inputs.isEmpty, !graph.outputs.isEmpty else { throw .invalid("the main subgraph has no inputs or outputs") }
 
-        let requests = ArenaPlanner.requests(for: graph)
+        let requests = ArenaPlanner.requests(for: graph, keepInputs: options.keepInputs)
         plan = options.preserveAllTensors ? ArenaPlanner.planWithoutSharing(requests) : ArenaPlanner.plan(requests)
         guard plan.size <= Self.maxArenaBytes else {
             throw .invalid("the activations need \(plan.size) bytes of arena, more than the \(Self.maxArenaBytes) supported")

@@ -19,6 +19,8 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "Benchmark: kws, vww, ad, ic (kws01 etc. accepted), or all (emulated DUT only).")
     var benchmark: String
     @Option(help: "Serial port of the DUT (without it, the emulated DUT runs in-process).") var port: String?
+    @Option(help: "Run this firmware (.elf) under QEMU (mps2-an386) and benchmark it over its serial line; timings are instruction counts.")
+    var qemu: String?
     @Option(help: "Baud rate of the serial port.") var baud = 115_200
     @Option(help: "performance, accuracy or all.") var mode: RunMode = .all
     @Option(help: "Dataset root in the EEMBC layout (<dir>/<kws01|...>/y_labels.csv); default: the bundled demo data.")
@@ -71,7 +73,7 @@ struct RunCommand: ParsableCommand {
 
     private func selectedBenchmarks() throws -> [Benchmark] {
         if benchmark.lowercased() == "all" {
-            guard port == nil else {
+            guard port == nil, qemu == nil else {
                 throw CLIError("a board runs the one benchmark its firmware was built for: name it (kws, vww, ad or ic) with --port")
             }
             return Benchmark.all
@@ -82,6 +84,18 @@ struct RunCommand: ParsableCommand {
 
     /// How each benchmark reaches its DUT: the serial port, or a new emulated DUT.
     private func connector(demo: URL?) throws -> (Benchmark, Dataset) throws -> DUTConnection {
+        if let qemu {
+            guard port == nil else { throw CLIError("--qemu starts its own DUT: do not also give --port") }
+            let model = self.model
+            return { benchmark, data in
+                let modelSHA = try model.map { SHA256.hex(try readFile($0, what: "model")) }
+                let device = try QEMUDevice(firmware: qemu)
+                let manifest = SessionManifest(benchmark: benchmark.id, port: device.endpoint, baud: nil, device: QEMUDevice.description,
+                                               emulated: true, datasetPath: data.directory.deletingLastPathComponent().path,
+                                               datasetSHA256: try data.checksum(), modelPath: model, modelSHA256: modelSHA)
+                return DUTConnection(transport: device, manifest: manifest)
+            }
+        }
         if let port {
             let (model, baud) = (self.model, self.baud)
             return { benchmark, data in

@@ -88,6 +88,7 @@ struct HarnessTests {
         }
         #expect(table.contains("session: \(output.path)"))
         #expect(table.contains { $0.hasPrefix("* emulated timing") })
+        #expect(table.contains("device: emulated (TinyRuntime + cost model of nucleo-l4r5zi-tflm)"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("summary.json"))) as? [String: Any]
         let rows = json?["rows"] as? [[String: Any]] ?? []
         #expect(rows.map { $0["benchmark"] as? String } == ["kws01", "vww01", "ad01", "ic01"])

@@ -20,7 +20,8 @@ public struct FirmwareGenerator {
 
     /// The generated C source (`tb_generated_model`), and the arena size it needs.
     public func source() throws -> (text: String, arenaBytes: Int) {
-        let interpreter = try Interpreter(model: model)
+        // The firmware runs `infer N W` on one loaded sample: its input must survive every run.
+        let interpreter = try Interpreter(model: model, options: Interpreter.Options(keepInputs: true))
         let plans = try interpreter.layerPlans()
         let graph = model.main
         guard graph.inputs.count == 1, graph.outputs.count == 1 else {
@@ -101,6 +102,8 @@ public struct FirmwareGenerator {
         out.array("static const tb_layer layers[\(layers.count)]", layers)
         let input = graph.tensors[graph.inputs[0]], output = graph.tensors[graph.outputs[0]]
         let iq = input.quantization, oq = output.quantization
+        out.line("/* The activation arena, as TinyRuntime's planner sized it. */")
+        out.line("int8_t tb_arena[\(max(interpreter.plan.size, 16))] __attribute__((aligned(16)));")
         out.line("const tb_model tb_generated_model = {\"\(benchmark.id)\", layers, \(layers.count), \(interpreter.plan.size),")
         out.line("    \(try offset(input.index)), \(input.byteCount), \(try offset(output.index)), \(output.byteCount),")
         out.line("    \(Self.float(iq?.scale ?? 1)), \(Self.float(oq?.scale ?? 1)), \(iq?.zeroPoint ?? 0), \(oq?.zeroPoint ?? 0)};")

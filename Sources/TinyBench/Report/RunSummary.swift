@@ -85,7 +85,7 @@ public struct RunSummary: Sendable, Codable {
         let devices = Set(rows.map(\.device)).sorted()
         text += "\n" + devices.map { "device: \($0)" }.joined(separator: "\n")
         if rows.contains(where: { $0.emulated && $0.throughput != nil }) {
-            text += "\n* emulated timing: DUT time from the board profile's cost model, not a measurement"
+            text += "\n* emulated timing (see the device line), not a measurement on a board"
         }
         text += "\nsession: \(output)"
         return text

@@ -98,7 +98,10 @@ public enum ArenaPlanner {
 
     /// Lifetimes of a subgraph's activation tensors: graph inputs live from
     /// operator 0, graph outputs to the last operator; constants need no space.
-    public static func requests(for graph: Subgraph) -> [ArenaRequest] {
+    /// `keepInputs`: the graph inputs stay live to the end, so running the
+    /// graph again reads the same input (TFLM, like the default, reuses their
+    /// memory after their last reader).
+    public static func requests(for graph: Subgraph, keepInputs: Bool = false) -> [ArenaRequest] {
         var first = [Int: Int]()
         var last = [Int: Int]()
         let end = max(graph.operators.count - 1, 0)
@@ -113,6 +116,7 @@ public enum ArenaPlanner {
             for t in op.outputs { use(t, i) }
         }
         for t in graph.outputs { use(t, end) }
+        if keepInputs { for t in graph.inputs { use(t, end) } }
         return first.keys.sorted().map {
             ArenaRequest(tensor: $0, size: graph.tensors[$0].byteCount, firstUse: first[$0]!, lastUse: last[$0]!)
         }

@@ -1,0 +1,20 @@
+/* What a board port provides to the protocol core: a byte link to the host,
+ * a free-running microsecond counter, a timestamp GPIO, and a way to stop. */
+#ifndef TB_BOARD_H
+#define TB_BOARD_H
+
+#include <stdint.h>
+
+void board_init(void);
+/* Blocks until every byte is on its way. */
+void board_write(const char *bytes, uint32_t count);
+/* Next received byte, or -1 when none is waiting. */
+int board_read(void);
+/* Sleeps until something may have arrived (an interrupt). */
+void board_wait(void);
+/* Microseconds since power-on, wrapping at 2^32. */
+uint32_t board_micros(void);
+/* Energy-mode timestamp: a falling edge on the monitor's timestamp line. */
+void board_timestamp_pulse(void);
+
+#endif

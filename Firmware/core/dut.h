@@ -1,0 +1,24 @@
+/* The MLPerf Tiny / EEMBC DUT protocol (DESIGN §4), as the reference firmware
+ * (internally_implemented.cpp) speaks it, plus TinyBench's `tb-raw` extension. */
+#ifndef TB_DUT_H
+#define TB_DUT_H
+
+#include <stdint.h>
+#include "tb_model.h"
+
+#define TB_COMMAND_BUFFER 80
+#define TB_INPUT_BUFFER 27648
+
+typedef enum { TB_TIMESTAMPS_PERFORMANCE, TB_TIMESTAMPS_ENERGY } tb_timestamp_mode;
+
+/* Prints the boot banner. */
+void dut_boot(tb_timestamp_mode mode);
+/* Feeds one received byte; runs a command when it completes one. */
+void dut_receive(char byte);
+
+/* The benchmark's input handling and results (benchmark_io.c). */
+void th_load_tensor(const tb_model *model, int8_t *arena, const uint8_t *bytes, uint32_t count);
+/* Writes "m-results-[...]" into `line` (at least 512 bytes). */
+void th_results(const tb_model *model, const int8_t *arena, char *line, uint32_t size);
+
+#endif

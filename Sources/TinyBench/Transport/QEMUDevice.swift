@@ -1,0 +1,147 @@
+import CProcess
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A DUT firmware running under QEMU, reached through a pseudo-terminal this
+/// process creates: QEMU gets the device side as its standard input and
+/// output (`-chardev stdio,signal=off`), so nothing the firmware prints is
+/// lost before we listen, and QEMU is killed if this process dies. Time runs
+/// by instruction count (`-icount shift=0,sleep=off`: one instruction is one
+/// nanosecond of virtual time), so its timings are deterministic and are
+/// instruction counts, not a board's time.
+public final class QEMUDevice: Transport {
+    /// What results record about the machine.
+    public static let description = "QEMU mps2-an386 (Cortex-M4F), instruction-count time (1 instruction = 1 ns), not board time"
+
+    public let endpoint: String
+    public let pid: pid_t
+    public let logPath: String
+    private let pty: PseudoTerminal
+    /// Bytes read during the start-up handshake, handed out by the first reads (the boot banner).
+    private var replay = [UInt8]()
+    private var stopped = false
+
+    /// Starts `qemu` on `firmware` and waits (at most `startupSeconds`) until
+    /// the firmware answers `name%`.
+    public init(firmware: String, qemu: String = "qemu-system-arm", machine: String = "mps2-an386", cpu: String = "cortex-m4",
+                startupSeconds: Double = 20) throws(TransportError) {
+        guard FileManager.default.isReadableFile(atPath: firmware) else { throw .notFound(firmware) }
+        pty = try PseudoTerminal()
+        logPath = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-qemu-\(getpid())-\(UUID().uuidString).log").path
+        let arguments = [qemu, "-M", machine, "-cpu", cpu, "-kernel", firmware, "-display", "none", "-monitor", "none",
+                         "-chardev", "stdio,id=uart0,signal=off", "-serial", "chardev:uart0",
+                         "-icount", "shift=0,sleep=off", "-semihosting-config", "enable=on,target=native"]
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let child = tb_spawn_on_tty(argv, pty.path, logPath)
+        guard child > 0 else {
+            throw .io("cannot start \(qemu): \(String(cString: strerror(-child)))\(child == -ENOENT ? " (install qemu-system-arm)" : "")")
+        }
+        pid = child
+        endpoint = "QEMU \(machine) running \(URL(fileURLWithPath: firmware).lastPathComponent)"
+        do {
+            try handshake(seconds: startupSeconds)
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    deinit { stop() }
+
+    /// Repeats `name%` until the firmware answers; the boot banner read on the
+    /// way is replayed to the first reads, the answers are drained.
+    private func handshake(seconds: Double) throws(TransportError) {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        var seen = [UInt8]()
+        func stoppedEarly(_ error: TransportError) -> TransportError {
+            // QEMU exiting closes the terminal; its exit status says why.
+            usleep(100_000)
+            return exitReason().map { .io("QEMU stopped before the firmware answered: \($0)") } ?? error
+        }
+        while ContinuousClock.now < deadline {
+            if let reason = exitReason() { throw .io("QEMU stopped before the firmware answered: \(reason)") }
+            do {
+                try pty.host.write(Array("name%".utf8))
+            } catch {
+                throw stoppedEarly(error)
+            }
+            let until = ContinuousClock.now + .milliseconds(300)
+            while ContinuousClock.now < until {
+                do {
+                    seen += try pty.host.read(timeout: .milliseconds(50))
+                } catch {
+                    throw stoppedEarly(error)
+                }
+                if let answer = seen.firstRange(of: Array("m-name-".utf8)) {
+                    // Drain the answers to any repeated name%, keep the boot banner before the first.
+                    while !(try pty.host.read(timeout: .milliseconds(300))).isEmpty {}
+                    replay = Array(seen[..<answer.lowerBound])
+                    return
+                }
+            }
+        }
+        throw .io("the firmware did not answer name% within \(Int(seconds)) s under QEMU (QEMU said: \(logTail()))")
+    }
+
+    public func write(_ bytes: [UInt8]) throws(TransportError) {
+        if let reason = exitReason() { throw .io("QEMU stopped: \(reason)") }
+        do {
+            try pty.host.write(bytes)
+        } catch {
+            throw exitReason().map { .io("QEMU stopped: \($0)") } ?? error
+        }
+    }
+
+    public func read(timeout: Duration) throws(TransportError) -> [UInt8] {
+        if !replay.isEmpty {
+            defer { replay.removeAll() }
+            return replay
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try pty.host.read(timeout: timeout)
+        } catch {
+            usleep(100_000)
+            throw exitReason().map { .io("QEMU stopped: \($0)") } ?? error
+        }
+        if bytes.isEmpty, let reason = exitReason() { throw .io("QEMU stopped: \(reason)") }
+        return bytes
+    }
+
+    public func close() { stop() }
+
+    /// SIGTERM, then SIGKILL if QEMU is still there after two seconds.
+    public func stop() {
+        guard !stopped else { return }
+        stopped = true
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        for _ in 0..<40 {
+            if waitpid(pid, &status, WNOHANG) == pid { pty.host.close(); return }
+            usleep(50_000)
+        }
+        kill(pid, SIGKILL)
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        pty.host.close()
+    }
+
+    /// Why QEMU has exited, or nil while it runs (a firmware fault exits through semihosting with status 3).
+    private func exitReason() -> String? {
+        guard !stopped else { return "stopped" }
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        stopped = true
+        let code = (status & 0x7f) == 0 ? "exit status \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
+        return "\(code)\((status >> 8) & 0xff == 3 ? " (the firmware faulted)" : ""); QEMU said: \(logTail())"
+    }
+
+    /// QEMU's first message (e.g. "qemu: fatal: Lockup ...") and where the rest is.
+    private func logTail() -> String {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        let first = text.split(separator: "\n").first.map { String($0.prefix(200)) } ?? "nothing"
+        return "\(first) (full log: \(logPath))"
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The firmware built for the QEMU Cortex-M4 board and driven by `tinybench`
+/// over its serial line, exactly like a board on /dev/ttyACM0.
+enum CrossTools {
+    /// The Cortex-M compiler and QEMU are installed.
+    static let present = ["arm-none-eabi-gcc", "qemu-system-arm"].allSatisfy { tool in
+        ["/usr/bin", "/usr/local/bin"].contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
+    }
+}
+
+@Suite(.serialized, .enabled(if: CrossTools.present, "arm-none-eabi-gcc or qemu-system-arm is missing (make test installs them)"))
+struct FirmwareQEMUTests {
+    /// Generates model.c for `model` and builds the mps2-an386 firmware; returns the .elf.
+    static func firmware(model: String, benchmark: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-qemu-\(UUID().uuidString)")
+        let generated = try CLI.run(["firmware", "generate", "--model", model, "--benchmark", benchmark, "--out", dir.path])
+        try #require(generated.status == 0, "\(generated.stderr)")
+        let make = try CLI.runTool("make", ["-C", FirmwareHostTests.firmware.path, "MODEL_C=\(dir.path)/model.c", "OUT=\(dir.path)/build"])
+        try #require(make.status == 0, "firmware build failed: \(make.stdout) \(make.stderr)")
+        return dir.appendingPathComponent("build/firmware.elf").path
+    }
+
+    /// Every QEMU this suite started has exited.
+    static func noQEMULeft(_ firmware: String) throws -> Bool {
+        let r = try CLI.runTool("pgrep", ["-f", firmware])
+        return r.status == 1
+    }
+
+    /// Golden cases: the conformance cases with ../shared, else a few demo
+    /// inputs with TinyRuntime's outputs (`tinybench model run`) as the reference.
+    static func cases(_ id: String, model: String) throws -> URL {
+        if let shared = CLI.conformance { return shared.appendingPathComponent("\(id)/cases") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-cases-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for i in 0..<3 {
+            let input = id == "ad01" ? (0..<640).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ i) } : try HarnessData.modelInput(id, i)
+            let inPath = dir.appendingPathComponent(String(format: "%03d.in", i))
+            try Data(input).write(to: inPath)
+            let run = try CLI.run(["model", "run", model, "--input", inPath.path, "--output", dir.appendingPathComponent(String(format: "%03d.out", i)).path])
+            try #require(run.status == 0, "\(run.stderr)")
+        }
+        return dir
+    }
+
+    @Test(arguments: ["kws01", "ic01", "ad01", "vww01"])
+    func everyCaseIsByteExactUnderQEMU(id: String) throws {
+        let model = CLI.conformance != nil ? CLI.model(id) : HarnessData.demo.appendingPathComponent("models/\(id).tflite").path
+        let elf = try Self.firmware(model: model, benchmark: id)
+        let r = try CLI.run(["firmware", "check", "--qemu", elf, "--model", model, "--benchmark", id, "--cases", try Self.cases(id, model: model).path])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("cases identical") && !r.stdout.contains("expected"), "\(r.stdout)")
+        #expect(try Self.noQEMULeft(elf))
+    }
+
+    /// `tinybench kws --qemu`: performance and accuracy through the normal
+    /// serial code path; the accuracy samples equal the emulated DUT's.
+    @Test func kwsRunsUnderQEMULikeTheEmulatedDUT() throws {
+        let demo = HarnessData.demo
+        let elf = try Self.firmware(model: demo.appendingPathComponent("models/kws01.tflite").path, benchmark: "kws01")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-qemu-data-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("kws01"), withIntermediateDirectories: true)
+        let rows = try String(contentsOf: demo.appendingPathComponent("kws01/y_labels.csv"), encoding: .utf8).split(separator: "\n").prefix(12)
+        for row in rows {
+            let file = String(row.split(separator: ",")[0])
+            try FileManager.default.copyItem(at: demo.appendingPathComponent("kws01/\(file)"), to: root.appendingPathComponent("kws01/\(file)"))
+        }
+        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: root.appendingPathComponent("kws01/y_labels.csv"))
+        let qemuOut = root.appendingPathComponent("qemu"), emulatedOut = root.appendingPathComponent("emulated")
+        let q = try CLI.run(["kws", "--qemu", elf, "--dataset", root.path, "--output", qemuOut.path, "--min-window-seconds", "1"])
+        #expect(q.status == 0, "\(q.stderr)")
+        #expect(q.stdout.contains("device: QEMU mps2-an386") && q.stdout.contains("not board time"), "\(q.stdout)")
+        let e = try CLI.run(["kws", "--dataset", root.path, "--output", emulatedOut.path, "--mode", "accuracy"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let qemuSamples = try String(contentsOf: qemuOut.appendingPathComponent("kws/accuracy/samples.jsonl"), encoding: .utf8)
+        let emulatedSamples = try String(contentsOf: emulatedOut.appendingPathComponent("kws/accuracy/samples.jsonl"), encoding: .utf8)
+        #expect(qemuSamples == emulatedSamples)
+        let performance = try String(contentsOf: qemuOut.appendingPathComponent("kws/performance/results.txt"), encoding: .utf8)
+        #expect(performance.contains("Median throughput is") && performance.contains("NON-COMPLIANT"))
+        #expect(try Self.noQEMULeft(elf))
+    }
+
+    @Test func aFirmwareThatCannotBootIsAClearError() throws {
+        // QEMU loads these bytes as a vector table and locks up at once.
+        let bogus = try CLI.temporaryFile(Array("not an ELF\n".utf8), name: "bogus.elf")
+        let r = try CLI.run(["firmware", "check", "--qemu", bogus, "--model", HarnessData.demo.appendingPathComponent("models/kws01.tflite").path,
+                             "--benchmark", "kws01", "--cases", FileManager.default.temporaryDirectory.path])
+        #expect(r.status == 1 && r.stderr.contains("QEMU stopped before the firmware answered"), "\(r.stderr)")
+        #expect(try Self.noQEMULeft(bogus))
+    }
+}
