@@ -38,8 +38,9 @@ struct DemoDataTests {
         try Self.checkReproducible(.ic01, count: 20)
     }
 
+    /// Ten files: five normal and one of each of the five faults.
     @Test func spectrogramsAreReproducible() throws {
-        try Self.checkReproducible(.ad01, count: 4)
+        try Self.checkReproducible(.ad01, count: 10)
     }
 
     @Test(.enabled(if: espeakAvailable, "espeak-ng is not installed (make test installs it)"))
@@ -77,5 +78,37 @@ struct DemoDataTests {
         let vww = try input("vww01").0.quantization!, ic = try input("ic01").0.quantization!
         #expect(vww.zeroPoint == -128 && abs(vww.scale - 1 / 255) < 1e-7)
         #expect(ic.zeroPoint == -128 && ic.scale == 1)
+        // kws01 ends in a softmax, whose int8 output TFLite fixes at 1/256, -128.
+        let kwsOut = try input("kws01").1.quantization!
+        #expect(kwsOut.scale == 1 / 256 && kwsOut.zeroPoint == -128)
+    }
+
+    /// The audio models' int8 inputs cover the bundled features: at most
+    /// 0.1 % of the kws01 bytes sit at the clamp limits, and at least 99.9 %
+    /// of the ad01 log-mel values fall inside the range the DUT quantizes to.
+    @Test func audioInputsFitTheModelsQuantization() throws {
+        let kws = try Dataset(root: Self.demo, benchmark: .kws01)
+        var clamped = 0, total = 0
+        for i in kws.entries.indices {
+            let bytes = try kws.sample(i)
+            clamped += bytes.filter { $0 == 0x80 || $0 == 0x7F }.count
+            total += bytes.count
+        }
+        #expect(clamped * 1000 <= total, "\(clamped) of \(total) kws01 bytes are clamped")
+
+        let model = try Model(bytes: [UInt8](try Data(contentsOf: DemoData.model(.ad01, in: Self.demo))))
+        let q = model.main.tensors[model.main.inputs[0]].quantization!
+        let range = (Float(-128 - q.zeroPoint) * q.scale)...(Float(127 - q.zeroPoint) * q.scale)
+        let ad = try Dataset(root: Self.demo, benchmark: .ad01)
+        var inside = 0, values = 0
+        for i in ad.entries.indices {
+            let bytes = try ad.sample(i)
+            for k in stride(from: 0, to: bytes.count, by: 4) {
+                let bits = UInt32(bytes[k]) | UInt32(bytes[k + 1]) << 8 | UInt32(bytes[k + 2]) << 16 | UInt32(bytes[k + 3]) << 24
+                if range.contains(Float(bitPattern: bits)) { inside += 1 }
+                values += 1
+            }
+        }
+        #expect(inside * 1000 >= values * 999, "only \(inside) of \(values) ad01 values lie in \(range)")
     }
 }
