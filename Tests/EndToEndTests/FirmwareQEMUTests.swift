@@ -55,29 +55,34 @@ struct FirmwareQEMUTests {
         #expect(try Self.noQEMULeft(elf))
     }
 
-    /// `tinybench kws --qemu`: performance and accuracy through the normal
-    /// serial code path; the accuracy samples equal the emulated DUT's.
-    @Test func kwsRunsUnderQEMULikeTheEmulatedDUT() throws {
+    /// `tinybench <benchmark> --qemu` on the first files of each bundled set:
+    /// performance and accuracy through the normal serial code path, with
+    /// per-sample results identical to the emulated DUT's. ad01 sends 196
+    /// windows per file, so it gets two files (one normal, one anomalous).
+    @Test(arguments: [("kws01", 12), ("vww01", 4), ("ad01", 2), ("ic01", 10)])
+    func runsUnderQEMULikeTheEmulatedDUT(id: String, files: Int) throws {
         let demo = HarnessData.demo
-        let elf = try Self.firmware(model: demo.appendingPathComponent("models/kws01.tflite").path, benchmark: "kws01")
+        let elf = try Self.firmware(model: demo.appendingPathComponent("models/\(id).tflite").path, benchmark: id)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-qemu-data-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("kws01"), withIntermediateDirectories: true)
-        let rows = try String(contentsOf: demo.appendingPathComponent("kws01/y_labels.csv"), encoding: .utf8).split(separator: "\n").prefix(12)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent(id), withIntermediateDirectories: true)
+        let rows = try String(contentsOf: demo.appendingPathComponent("\(id)/y_labels.csv"), encoding: .utf8).split(separator: "\n").prefix(files)
         for row in rows {
             let file = String(row.split(separator: ",")[0])
-            try FileManager.default.copyItem(at: demo.appendingPathComponent("kws01/\(file)"), to: root.appendingPathComponent("kws01/\(file)"))
+            try FileManager.default.copyItem(at: demo.appendingPathComponent("\(id)/\(file)"), to: root.appendingPathComponent("\(id)/\(file)"))
         }
-        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: root.appendingPathComponent("kws01/y_labels.csv"))
+        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: root.appendingPathComponent("\(id)/y_labels.csv"))
+        let name = String(id.dropLast(2))
         let qemuOut = root.appendingPathComponent("qemu"), emulatedOut = root.appendingPathComponent("emulated")
-        let q = try CLI.run(["kws", "--qemu", elf, "--dataset", root.path, "--output", qemuOut.path, "--min-window-seconds", "1"])
+        let q = try CLI.run([name, "--qemu", elf, "--dataset", root.path, "--output", qemuOut.path, "--min-window-seconds", "1"])
         #expect(q.status == 0, "\(q.stderr)")
         #expect(q.stdout.contains("device: QEMU mps2-an386") && q.stdout.contains("not board time"), "\(q.stdout)")
-        let e = try CLI.run(["kws", "--dataset", root.path, "--output", emulatedOut.path, "--mode", "accuracy"])
+        let e = try CLI.run([name, "--dataset", root.path, "--output", emulatedOut.path, "--mode", "accuracy"])
         #expect(e.status == 0, "\(e.stderr)")
-        let qemuSamples = try String(contentsOf: qemuOut.appendingPathComponent("kws/accuracy/samples.jsonl"), encoding: .utf8)
-        let emulatedSamples = try String(contentsOf: emulatedOut.appendingPathComponent("kws/accuracy/samples.jsonl"), encoding: .utf8)
+        let qemuSamples = try String(contentsOf: qemuOut.appendingPathComponent("\(name)/accuracy/samples.jsonl"), encoding: .utf8)
+        let emulatedSamples = try String(contentsOf: emulatedOut.appendingPathComponent("\(name)/accuracy/samples.jsonl"), encoding: .utf8)
+        #expect(qemuSamples.split(separator: "\n").count == files)
         #expect(qemuSamples == emulatedSamples)
-        let performance = try String(contentsOf: qemuOut.appendingPathComponent("kws/performance/results.txt"), encoding: .utf8)
+        let performance = try String(contentsOf: qemuOut.appendingPathComponent("\(name)/performance/results.txt"), encoding: .utf8)
         #expect(performance.contains("Median throughput is") && performance.contains("NON-COMPLIANT"))
         #expect(try Self.noQEMULeft(elf))
     }

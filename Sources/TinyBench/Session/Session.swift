@@ -175,7 +175,8 @@ public final class Session {
         let short = windows.filter { $0.seconds < settings.minWindowSeconds }
         var lines = [String]()
         let name = benchmark.shortName
-        let label = manifest.emulated ? " (emulated DUT time: TinyRuntime + cost model, not a measurement)" : ""
+        // The device line says which emulation (cost model or QEMU instruction count) produced the time.
+        let label = manifest.emulated ? " (emulated timing, not a measurement on a board: \(manifest.device))" : ""
         for (i, w) in windows.enumerated() {
             lines.append("\(name) performance: window \(i + 1): \(w.file) \(w.inferences) inferences in \(String(format: "%.3f", w.seconds)) s, \(String(format: "%.3f", w.throughput)) inf./sec.")
         }

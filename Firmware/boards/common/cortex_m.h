@@ -1,0 +1,20 @@
+/* What every Cortex-M port shares (common/startup.c): the reset sequence and
+ * the receive ring between the UART interrupt and the main loop. */
+#ifndef TB_CORTEX_M_H
+#define TB_CORTEX_M_H
+
+#include <stdint.h>
+
+#define TB_REG(addr) (*(volatile uint32_t *)(addr))
+
+/* Copies .data, zeroes .bss, enables the FPU, runs main, then board_halt(0). */
+void reset_handler(void);
+/* Called by the port's receive interrupt for each byte; drops bytes when the
+ * ring is full (the host's db chunks are far smaller). */
+void board_received(uint8_t byte);
+/* Provided by the port: stop for good with an exit status. */
+void board_halt(int code) __attribute__((noreturn));
+/* Provided by the port: a fault or unexpected interrupt. */
+void fault_handler(void);
+
+#endif

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The NUCLEO-L4R5ZI port cannot run here (QEMU has no STM32L4R5), so CI
+/// builds it for every model and checks what decides whether it boots: the
+/// vector table at the start of flash and the receive interrupt of the
+/// build's UART.
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/arm-none-eabi-gcc"), "arm-none-eabi-gcc is missing (make test installs it)"))
+struct FirmwareBoardTests {
+    static let flash: ClosedRange<UInt32> = 0x0800_0000...0x081F_FFFF
+
+    /// Builds `model` for the Nucleo (performance or energy build) and returns firmware.bin.
+    static func build(model: String, benchmark: String, energy: Bool) throws -> [UInt8] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-nucleo-\(UUID().uuidString)")
+        let generated = try CLI.run(["firmware", "generate", "--model", model, "--benchmark", benchmark, "--out", dir.path])
+        try #require(generated.status == 0, "\(generated.stderr)")
+        let make = try CLI.runTool("make", ["-C", FirmwareHostTests.firmware.path, "BOARD=nucleo-l4r5zi", "ENERGY=\(energy ? 1 : 0)",
+                                            "MODEL_C=\(dir.path)/model.c", "OUT=\(dir.path)/build"])
+        try #require(make.status == 0, "firmware build failed: \(make.stdout) \(make.stderr)")
+        return [UInt8](try Data(contentsOf: dir.appendingPathComponent("build/firmware.bin")))
+    }
+
+    static func vector(_ image: [UInt8], _ index: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 | UInt32(image[index * 4 + $1]) << (8 * $1) }
+    }
+
+    @Test(arguments: ["kws01", "vww01", "ad01", "ic01"])
+    func bothBuildsHaveABootableVectorTable(id: String) throws {
+        let model = CLI.conformance != nil ? CLI.model(id) : HarnessData.demo.appendingPathComponent("models/\(id).tflite").path
+        // LPUART1 (the ST-LINK virtual COM port) is IRQ 70; USART3 (D0/D1) is IRQ 39.
+        for (energy, uartIRQ, otherIRQ) in [(false, 70, 39), (true, 39, 70)] {
+            let image = try Self.build(model: model, benchmark: id, energy: energy)
+            #expect(image.count > 16 * 1024 && image.count <= 2 * 1024 * 1024)
+            #expect(Self.vector(image, 0) == 0x200A_0000, "initial stack pointer: the top of the 640 KB SRAM")
+            for index in [1, 3, 16 + uartIRQ] {
+                let handler = Self.vector(image, index)
+                #expect(handler & 1 == 1 && Self.flash.contains(handler & ~1), "vector \(index) = \(String(handler, radix: 16))")
+            }
+            #expect(Self.vector(image, 16 + otherIRQ) == 0, "the other UART's interrupt stays unused")
+        }
+    }
+}
