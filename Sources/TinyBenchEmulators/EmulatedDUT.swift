@@ -45,18 +45,34 @@ public final class EmulatedDUT {
     private var lastRawOutput = [UInt8]()
     /// Timestamps emitted so far (lap messages or, in energy mode, GPIO edges).
     public private(set) var timestamps = [Double]()
+    /// UART speed charged for protocol traffic (8N1: 10 bits per byte).
+    public let baud: Int
+
+    /// What the DUT does on its clock, for an energy lab to turn into power
+    /// and timestamp edges.
+    public enum Activity: Sendable, Equatable {
+        /// Inferring (warm-up and timed runs) from `start` to `end` µs.
+        case busy(start: Double, end: Double)
+        /// A timestamp at this time (µs): a GPIO edge in energy mode.
+        case timestamp(Double)
+        /// The DUT restarted; its clock went back to `to` µs from `from`.
+        case reset(from: Double, to: Double)
+    }
+    /// Called for every ``Activity`` as it happens (a busy interval when it ends).
+    public var onActivity: ((Activity) -> Void)?
 
     /// - Parameter clockStartMicroseconds: initial value of the free-running
     ///   counter (tests start it near 2^32 to exercise wrap-around).
     public init(model: Model, benchmark: Benchmark, profile: BoardProfile = .nucleoL4R5ZITFLM,
                 timestampMode: TimestampMode = .performance, vendor: String = "TinyBench emulated DUT",
-                clockStartMicroseconds: Double = 0) throws {
+                clockStartMicroseconds: Double = 0, baud: Int? = nil) throws {
         interpreter = try Interpreter(model: model)
         adapter = try BenchmarkIO(benchmark: benchmark, interpreter: interpreter)
         self.benchmark = benchmark
         self.profile = profile
         self.timestampMode = timestampMode
         self.vendor = vendor
+        self.baud = baud ?? profile.baud
         inferenceMicroseconds = profile.inferenceMicroseconds(model)
         clockOrigin = clockStartMicroseconds
         clockMicroseconds = clockStartMicroseconds
@@ -74,6 +90,7 @@ public final class EmulatedDUT {
         bufferPosition = 0
         lastResults = ""
         lastRawOutput = []
+        onActivity?(.reset(from: clockMicroseconds, to: clockOrigin))
         clockMicroseconds = clockOrigin
         return boot()
     }
@@ -121,6 +138,7 @@ public final class EmulatedDUT {
 
     private func timestamp() -> [String] {
         timestamps.append(clockMicroseconds)
+        onActivity?(.timestamp(clockMicroseconds))
         guard timestampMode == .performance else { return [] }
         let counter = UInt32(truncatingIfNeeded: UInt64(clockMicroseconds.rounded(.down)))
         return ["m-lap-us-\(counter)"]
@@ -186,11 +204,14 @@ public final class EmulatedDUT {
         lastRawOutput = (try? interpreter.output()) ?? []
         lastResults = adapter.results()
         var lines = ["m-warmup-start-\(w)"]
+        let busyStart = clockMicroseconds
         advance(microseconds: Double(w) * inferenceMicroseconds)
         lines.append("m-warmup-done")
         lines.append("m-infer-start-\(n)")
         lines += timestamp()
         advance(microseconds: Double(n) * inferenceMicroseconds)
+        // The processor is busy from the first warm-up to the last timed run.
+        onActivity?(.busy(start: busyStart, end: clockMicroseconds))
         lines += timestamp()
         lines.append("m-infer-done")
         lines.append(lastResults)
@@ -231,7 +252,7 @@ public final class EmulatedDUT {
 
     private func advance(byBytes count: Int) {
         // 10 bits per character on an 8N1 line.
-        advance(microseconds: Double(count) * 10 / Double(profile.baud) * 1e6)
+        advance(microseconds: Double(count) * 10 / Double(baud) * 1e6)
     }
 
     private func advance(microseconds: Double) {

@@ -35,7 +35,7 @@ struct EmulateCommand: ParsableCommand {
 /// that program waiting: descriptors inherited through fork (the parent's
 /// other pipes) are closed so they reach end-of-file when the parent expects,
 /// and the emulator exits when its parent does.
-private func detachFromParent() {
+func detachFromParent() {
     for fd in 3..<1024 { close(Int32(fd)) }
     // Orphans are re-parented: a changed parent id means the parent is gone.
     let parent = getppid()

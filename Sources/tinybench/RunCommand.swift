@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TinyBench
 import TinyBenchEmulators
+import TinyRuntime
 
 /// `tinybench [options] <kws|vww|ad|ic|all>`: benchmark runs against a DUT on a
 /// serial port, or against the in-process emulated DUT when no port is given.
@@ -22,7 +23,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run this firmware (.elf) under QEMU (mps2-an386) and benchmark it over its serial line; timings are instruction counts.")
     var qemu: String?
     @Option(help: "Baud rate of the serial port.") var baud = 115_200
-    @Option(help: "performance, accuracy or all.") var mode: RunMode = .all
+    @Option(help: "performance, accuracy, all (both), or energy (through --interface and --monitor, or --emulated-lab).")
+    var mode: RunMode = .all
+    @Option(help: "Energy mode: serial port of the interface board (STM32H573I-DK or Arduino IO manager).")
+    var interface: String?
+    @Option(help: "Energy mode: lpm01a:PORT or ppk2:PORT; with --emulated-lab just lpm01a or ppk2 (default lpm01a).")
+    var monitor: String?
+    @Option(help: "Energy mode: the DUT's supply voltage set on the monitor.") var voltage = 3.0
+    @Flag(help: "Energy mode against the emulated lab: an emulated DUT behind an emulated interface board, powered by an emulated monitor, on pseudo-terminals.")
+    var emulatedLab = false
     @Option(help: "Dataset root in the EEMBC layout (<dir>/<kws01|...>/y_labels.csv); default: the bundled demo data.")
     var dataset: String?
     @Option(help: "The .tflite model the emulated DUT runs (with --port: recorded in the results); default: the bundled demo model.")
@@ -73,8 +82,8 @@ struct RunCommand: ParsableCommand {
 
     private func selectedBenchmarks() throws -> [Benchmark] {
         if benchmark.lowercased() == "all" {
-            guard port == nil, qemu == nil else {
-                throw CLIError("a board runs the one benchmark its firmware was built for: name it (kws, vww, ad or ic) with --port")
+            guard port == nil, qemu == nil, interface == nil else {
+                throw CLIError("a board runs the one benchmark its firmware was built for: name it (kws, vww, ad or ic) with --port or --interface")
             }
             return Benchmark.all
         }
@@ -84,6 +93,10 @@ struct RunCommand: ParsableCommand {
 
     /// How each benchmark reaches its DUT: the serial port, or a new emulated DUT.
     private func connector(demo: URL?) throws -> (Benchmark, Dataset) throws -> DUTConnection {
+        if mode == .energy { return try energyConnector(demo: demo) }
+        guard interface == nil, monitor == nil, !emulatedLab else {
+            throw CLIError("--interface, --monitor and --emulated-lab belong to --mode energy")
+        }
         if let qemu {
             guard port == nil else { throw CLIError("--qemu starts its own DUT: do not also give --port") }
             let model = self.model
@@ -118,6 +131,61 @@ struct RunCommand: ParsableCommand {
                 throw CLIError("the emulated DUT needs --model MODEL.tflite (no bundled demo model was found)")
             }
             return try EmulatedConnection.open(modelPath: path, benchmark: benchmark, profile: board, dataset: data)
+        }
+    }
+
+    /// Energy mode: the bench on real ports, or an emulated lab per benchmark.
+    private func energyConnector(demo: URL?) throws -> (Benchmark, Dataset) throws -> DUTConnection {
+        guard port == nil, qemu == nil else {
+            throw CLIError("energy mode reaches the DUT through the interface board: give --interface and --monitor (or --emulated-lab), not --port or --qemu")
+        }
+        let voltage = self.voltage, model = self.model
+        if emulatedLab {
+            guard interface == nil else { throw CLIError("--emulated-lab hosts its own interface board: do not also give --interface") }
+            guard let kind = LabServer.Monitor(rawValue: (monitor ?? "lpm01a").lowercased()) else {
+                throw CLIError("with --emulated-lab, --monitor is lpm01a or ppk2")
+            }
+            guard let board = BoardProfile.named(profile) else { throw CLIError("unknown profile '\(profile)'") }
+            return { benchmark, data in
+                guard let path = model ?? demo.map({ DemoData.model(benchmark, in: $0).path }) else {
+                    throw CLIError("the emulated lab needs --model MODEL.tflite (no bundled demo model was found)")
+                }
+                let bytes = try readFile(path, what: "model")
+                let lab = try LabServer(model: try Model(bytes: bytes), benchmark: benchmark, monitor: kind, profile: board)
+                lab.start()
+                let manifest = SessionManifest(benchmark: benchmark.id, port: lab.interfacePath, baud: nil,
+                                               device: "emulated energy lab (TinyRuntime + cost model of \(board.name), emulated interface board and \(kind.rawValue.uppercased()) on pseudo-terminals)",
+                                               emulated: true, datasetPath: data.directory.deletingLastPathComponent().path,
+                                               datasetSHA256: try data.checksum(), modelPath: path, modelSHA256: SHA256.hex(bytes))
+                do {
+                    let monitorKind = EnergyBench.MonitorKind(rawValue: kind.rawValue)!
+                    var connection = try EnergyBench.connect(
+                        interface: try openSerialPort(path: lab.interfacePath, baud: 115_200),
+                        monitor: try EnergyBench.openMonitor(monitorKind, port: lab.monitorPath),
+                        settings: MonitorSettings(voltage: voltage, sampleRateHz: EnergyBench.sampleRate(monitorKind), edge: .falling),
+                        bootSeconds: 0.05, manifest: manifest)
+                    connection.onClose = { lab.stop() }
+                    return connection
+                } catch {
+                    lab.stop()
+                    throw error
+                }
+            }
+        }
+        guard let interface, let monitor else {
+            throw CLIError("energy mode needs --interface PORT and --monitor lpm01a:PORT|ppk2:PORT (or --emulated-lab)")
+        }
+        let (kind, monitorPort) = try EnergyBench.parseMonitor(monitor)
+        return { benchmark, data in
+            let modelSHA = try model.map { SHA256.hex(try readFile($0, what: "model")) }
+            let manifest = SessionManifest(benchmark: benchmark.id, port: interface, baud: 115_200,
+                                           device: "device behind the interface board on \(interface), powered by \(kind.rawValue.uppercased()) on \(monitorPort)",
+                                           emulated: false, datasetPath: data.directory.deletingLastPathComponent().path,
+                                           datasetSHA256: try data.checksum(), modelPath: model, modelSHA256: modelSHA)
+            return try EnergyBench.connect(interface: try openSerialPort(path: interface, baud: 115_200),
+                                           monitor: try EnergyBench.openMonitor(kind, port: monitorPort),
+                                           settings: MonitorSettings(voltage: voltage, sampleRateHz: EnergyBench.sampleRate(kind), edge: .falling),
+                                           bootSeconds: 1, manifest: manifest)
         }
     }
 

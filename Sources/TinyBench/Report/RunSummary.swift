@@ -19,6 +19,10 @@ public struct RunSummary: Sendable, Codable {
         public var quality: Double?
         public var target: Double
         public var targetMet: Bool?
+        /// Energy mode: median µJ per inference and power; `energyProblems` says why a run is invalid.
+        public var microjoulesPerInference: Double?
+        public var averagePowerWatts: Double?
+        public var energyProblems: [String]?
         /// Why the benchmark stopped, when it did.
         public var error: String?
         public var folders: [String]
@@ -42,6 +46,10 @@ public struct RunSummary: Sendable, Codable {
                 throughput = result.throughput
                 latencyMilliseconds = result.latencyMilliseconds
                 compliant = result.compliant
+            case .energy:
+                microjoulesPerInference = result.microjoulesPerInference
+                averagePowerWatts = result.averagePowerWatts
+                energyProblems = result.problems
             default:
                 quality = metric == "AUC" ? result.auc : result.top1
                 targetMet = result.targetMet
@@ -62,8 +70,9 @@ public struct RunSummary: Sendable, Codable {
 
     /// The table printed at the end of a run.
     public func table() -> String {
+        let withEnergy = rows.contains { $0.energyProblems != nil }
         var lines = [[String]]()
-        lines.append(["benchmark", "throughput", "latency", "quality", "target", "result"])
+        lines.append(["benchmark", "throughput", "latency", "quality", "target"] + (withEnergy ? ["energy"] : []) + ["result"])
         for r in rows {
             let throughput = r.throughput.map { String(format: "%.3f inf./s", $0) } ?? "-"
             let latency = r.latencyMilliseconds.map { String(format: "%.3f ms", $0) } ?? "-"
@@ -73,19 +82,30 @@ public struct RunSummary: Sendable, Codable {
             if let error = r.error { verdict.append("FAILED: \(error)") }
             if let met = r.targetMet { verdict.append(met ? "target met" : "target NOT met") }
             if r.compliant == false { verdict.append("non-compliant windows") }
-            lines.append([r.benchmark + (r.emulated && r.throughput != nil ? "*" : ""), throughput, latency, quality, target,
-                          verdict.joined(separator: ", ")])
+            var energy = [String]()
+            if withEnergy {
+                if let uj = r.microjoulesPerInference, let w = r.averagePowerWatts {
+                    energy = [String(format: "%.3f uJ/inf. at %.3f mW", uj, w * 1000)]
+                } else {
+                    energy = [r.energyProblems == nil ? "-" : "INVALID"]
+                }
+                if let problems = r.energyProblems, !problems.isEmpty { verdict.append("energy invalid: " + problems.joined(separator: "; ")) }
+            }
+            let measured = r.throughput != nil || r.microjoulesPerInference != nil
+            lines.append([r.benchmark + (r.emulated && measured ? "*" : ""), throughput, latency, quality, target] + energy +
+                         [verdict.joined(separator: ", ")])
         }
-        let widths = (0..<6).map { c in lines.map { $0[c].count }.max() ?? 0 }
+        let columns = lines[0].count
+        let widths = (0..<columns).map { c in lines.map { $0[c].count }.max() ?? 0 }
         var text = lines.map { row in
             row.enumerated().map { c, cell in
-                c == 5 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                c == columns - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }.joined(separator: "\n")
         let devices = Set(rows.map(\.device)).sorted()
         text += "\n" + devices.map { "device: \($0)" }.joined(separator: "\n")
-        if rows.contains(where: { $0.emulated && $0.throughput != nil }) {
-            text += "\n* emulated timing (see the device line), not a measurement on a board"
+        if rows.contains(where: { $0.emulated && ($0.throughput != nil || $0.microjoulesPerInference != nil) }) {
+            text += "\n* emulated timing" + (withEnergy ? " and energy" : "") + " (see the device line), not a measurement on a board"
         }
         text += "\nsession: \(output)"
         return text

@@ -2,7 +2,8 @@ import Foundation
 
 /// Which MLPerf Tiny modes a session runs.
 public enum RunMode: String, Sendable, CaseIterable, Codable {
-    case performance, accuracy, all
+    /// `all` is performance then accuracy; energy needs its own firmware build and wiring.
+    case performance, accuracy, energy, all
 }
 
 /// Settings of one benchmark run.
@@ -22,6 +23,9 @@ public struct SessionSettings: Sendable, Codable {
     /// measures each window twice: a byte corrupted on the line then causes a
     /// retry instead of a wrong answer.
     public var verifyTransfers = true
+    /// Energy mode: seconds to wait, after the DUT finished, for the monitor
+    /// to deliver both timestamp events and the samples up to them.
+    public var monitorWaitSeconds = 5.0
 
     public init() {}
 
@@ -42,6 +46,10 @@ public struct SessionManifest: Sendable, Codable {
     public var datasetSHA256: String
     public var modelPath: String?
     public var modelSHA256: String?
+    /// Energy mode: the interface board's name and the monitor.
+    public var interfaceBoard: String?
+    public var monitor: MonitorIdentity?
+    public var monitorSettings: MonitorSettings?
 
     public init(benchmark: String, port: String, baud: Int?, device: String, emulated: Bool,
                 datasetPath: String, datasetSHA256: String, modelPath: String?, modelSHA256: String?) {
@@ -95,6 +103,8 @@ public final class Session {
     public let output: URL
     /// Progress callback: (done, total, phase).
     public var progress: ((Int, Int, String) -> Void)?
+    /// Energy mode: the monitor that powers the DUT and sees its timestamps.
+    public var monitor: (any EnergyMonitor)?
 
     public init(client: DUTClient, benchmark: Benchmark, dataset: Dataset, settings: SessionSettings,
                 manifest: SessionManifest, output: URL) {
@@ -115,6 +125,11 @@ public final class Session {
         public var latencyMilliseconds: Double?
         /// Performance: 5 windows of at least 10 s each.
         public var compliant: Bool?
+        /// Energy: median µJ per inference and average power, nil when the run is invalid.
+        public var microjoulesPerInference: Double?
+        public var averagePowerWatts: Double?
+        /// Energy: why the run is invalid (empty when valid).
+        public var problems: [String] = []
         /// Accuracy: top-1 (0...1) of a classifier, or AUC for ad01, and whether the quality target is met.
         public var top1: Double?
         public var auc: Double?
@@ -130,6 +145,7 @@ public final class Session {
         var results = [ModeResult]()
         if settings.mode == .performance || settings.mode == .all { results.append(try performance(bootLines: bootLines)) }
         if settings.mode == .accuracy || settings.mode == .all { results.append(try accuracy(bootLines: bootLines)) }
+        if settings.mode == .energy { results.append(try energy(bootLines: bootLines)) }
         return results
     }
 
@@ -251,7 +267,7 @@ public final class Session {
     }
 
     /// `db load` + `db <hex>`, read back with `db print` when transfers are verified.
-    private func loadChecked(_ bytes: [UInt8]) throws {
+    func loadChecked(_ bytes: [UInt8]) throws {
         try client.load(bytes)
         if settings.verifyTransfers {
             guard try client.printBuffer() == bytes else {
@@ -346,7 +362,7 @@ public final class Session {
 
     // MARK: - Helpers
 
-    private func identifyAndCheck(bootLines: [String], log: SessionLog) throws -> DUTIdentity {
+    func identifyAndCheck(bootLines: [String], log: SessionLog) throws -> DUTIdentity {
         let identity = try withRetries("identifying the DUT") { try client.identify(bootLines: bootLines) }
         manifest.dut = identity
         // An emulated DUT behind a port reports itself; its timings are emulated too.
@@ -361,7 +377,7 @@ public final class Session {
 
     /// Runs `body`; after a link failure (timeout, garbage, a reset) it
     /// resynchronises and starts the step over, at most `attemptsPerSample` times.
-    private func withRetries<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    func withRetries<T>(_ what: String, _ body: () throws -> T) throws -> T {
         var lastError: Error?
         for _ in 0..<max(settings.attemptsPerSample, 1) {
             do {
@@ -376,17 +392,17 @@ public final class Session {
         throw SessionError.failed(what, lastError!)
     }
 
-    private func prepareFolder(_ mode: String) throws -> URL {
+    func prepareFolder(_ mode: String) throws -> URL {
         let folder = output.appendingPathComponent(benchmark.shortName).appendingPathComponent(mode)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder
     }
 
-    private func write(_ lines: [String], to url: URL) throws {
+    func write(_ lines: [String], to url: URL) throws {
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
     }
 
-    private func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
+    func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(value).write(to: url)
@@ -435,6 +451,8 @@ public enum SessionError: Error, CustomStringConvertible {
     case zeroInterval(String)
     case badResults(String, String)
     case failed(String, Error)
+    case noMonitor
+    case noTimestamps(String)
 
     public var description: String {
         switch self {
@@ -443,6 +461,8 @@ public enum SessionError: Error, CustomStringConvertible {
         case .zeroInterval(let w): "the DUT reported a zero-length interval in \(w)"
         case let .badResults(f, why): "results for \(f): \(why)"
         case let .failed(what, e): "stopped while \(what): \(e) (completed steps are in samples.jsonl)"
+        case .noMonitor: "energy mode needs an energy monitor (--monitor)"
+        case .noTimestamps(let why): "energy calibration failed: \(why). Is the DUT running its energy build (GPIO timestamps), and is its timestamp pin wired to the monitor's timestamp input (Docs/energy.md)?"
         }
     }
 }

@@ -5,10 +5,24 @@ import Foundation
 public struct DUTConnection {
     public var transport: any Transport
     public var manifest: SessionManifest
+    /// Energy mode: the monitor powering the DUT (closed with the connection).
+    public var monitor: (any EnergyMonitor)?
+    /// Called after the transport and monitor are closed (e.g. to stop an emulated lab).
+    public var onClose: (() -> Void)?
 
-    public init(transport: any Transport, manifest: SessionManifest) {
+    public init(transport: any Transport, manifest: SessionManifest, monitor: (any EnergyMonitor)? = nil,
+                onClose: (() -> Void)? = nil) {
         self.transport = transport
         self.manifest = manifest
+        self.monitor = monitor
+        self.onClose = onClose
+    }
+
+    /// Closes the DUT's link and the monitor (which switches the DUT off).
+    public func close() {
+        transport.close()
+        monitor?.close()
+        onClose?()
     }
 }
 
@@ -53,7 +67,7 @@ public final class SuiteRun {
         do {
             let data = try Dataset(root: datasetRoot, benchmark: benchmark)
             let connection = try connect(benchmark, data)
-            defer { connection.transport.close() }
+            defer { connection.close() }
             row.device = connection.manifest.device
             row.emulated = connection.manifest.emulated
             let client = DUTClient(transport: connection.transport, timeouts: timeouts)
@@ -61,12 +75,18 @@ public final class SuiteRun {
             let session = Session(client: client, benchmark: benchmark, dataset: data, settings: settings,
                                   manifest: connection.manifest, output: output)
             session.progress = { [weak self] in self?.progress?(benchmark, $0, $1, $2) }
-            var modes = [RunMode]()
-            if settings.mode != .accuracy { modes.append(.performance) }
-            if settings.mode != .performance { modes.append(.accuracy) }
+            session.monitor = connection.monitor
+            let modes: [RunMode] = switch settings.mode {
+            case .all: [.performance, .accuracy]
+            default: [settings.mode]
+            }
             for mode in modes {
                 do {
-                    row.add(mode == .performance ? try session.performance(bootLines: boot) : try session.accuracy(bootLines: boot))
+                    switch mode {
+                    case .performance: row.add(try session.performance(bootLines: boot))
+                    case .accuracy: row.add(try session.accuracy(bootLines: boot))
+                    default: row.add(try session.energy(bootLines: boot))
+                    }
                 } catch {
                     row.error = "\(mode.rawValue) mode: \(error)"
                     break

@@ -102,7 +102,8 @@ public final class SerialPortTransport: Transport {
 /// its file descriptor, anything else through libserialport.
 public func openSerialPort(path: String, baud: Int) throws(TransportError) -> any Transport {
     if PseudoTerminal.isPseudoTerminal(path) {
-        return try FileDescriptorTransport(path: path, baud: baud)
+        // A pseudo-terminal ignores the rate; keep a nominal one termios knows.
+        return try FileDescriptorTransport(path: path, baud: FileDescriptorTransport.speeds[baud] == nil ? 115_200 : baud)
     }
     return try SerialPortTransport(path: path, baud: baud)
 }

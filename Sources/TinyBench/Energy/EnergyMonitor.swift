@@ -1,0 +1,179 @@
+import Foundation
+
+/// Which edge of the DUT's timestamp line marks a timestamp.
+public enum TimestampEdge: String, Sendable, Codable, CaseIterable {
+    case falling, rising
+}
+
+/// How a monitor is set up for a run.
+public struct MonitorSettings: Sendable, Codable, Equatable {
+    /// Supply voltage for the DUT, in volts.
+    public var voltage: Double
+    /// Samples per second the driver asks for.
+    public var sampleRateHz: Double
+    /// The edge of the timestamp input that counts as a timestamp.
+    public var edge: TimestampEdge
+
+    public init(voltage: Double, sampleRateHz: Double, edge: TimestampEdge) {
+        self.voltage = voltage
+        self.sampleRateHz = sampleRateHz
+        self.edge = edge
+    }
+}
+
+/// What a monitor says it is.
+public struct MonitorIdentity: Sendable, Codable, Equatable {
+    public var model: String
+    public var firmware: String
+
+    public init(model: String, firmware: String) {
+        self.model = model
+        self.firmware = firmware
+    }
+}
+
+/// A timestamp edge on the monitor's timeline.
+public struct TimestampEvent: Sendable, Codable, Equatable {
+    /// Samples received before the edge was reported: the edge lies in
+    /// sample `sampleIndex` (or at its start).
+    public var sampleIndex: Int
+    /// The monitor's own event number, when it numbers them (LPM01A).
+    public var number: Int?
+
+    public init(sampleIndex: Int, number: Int? = nil) {
+        self.sampleIndex = sampleIndex
+        self.number = number
+    }
+}
+
+/// Samples the monitor lost: a counter jump, or fewer samples than its clock says.
+public struct SampleGap: Sendable, Codable, Equatable {
+    /// Samples received before the gap.
+    public var sampleIndex: Int
+    public var missing: Int
+
+    public init(sampleIndex: Int, missing: Int) {
+        self.sampleIndex = sampleIndex
+        self.missing = missing
+    }
+}
+
+/// One acquisition on the monitor's timeline: energy per sample at a fixed
+/// period, the timestamp events, and what went missing.
+public struct EnergyTrace: Sendable, Equatable {
+    public var samplePeriod: Double
+    /// Joules per sample period; NaN for a sample that arrived unreadable.
+    public var energies: [Double] = []
+    public var events: [TimestampEvent] = []
+    public var gaps: [SampleGap] = []
+    /// Problems the monitor reported during the acquisition (overcurrent, buffer overrun).
+    public var warnings: [String] = []
+
+    public init(samplePeriod: Double) {
+        self.samplePeriod = samplePeriod
+    }
+}
+
+/// An energy monitor: powers the DUT, samples its energy, and sees the DUT's
+/// timestamp line, all on one timeline. Drivers: ``LPM01A``, ``PPK2``, ``JS220``.
+public protocol EnergyMonitor: AnyObject {
+    /// Model and firmware version, read when the driver connected.
+    var identity: MonitorIdentity { get }
+    var settings: MonitorSettings { get }
+    /// Sets voltage, sample rate and timestamp edge; the DUT stays unpowered.
+    func configure(_ settings: MonitorSettings) throws
+    func powerOn() throws
+    func powerOff() throws
+    /// Starts a new trace.
+    func startAcquisition() throws
+    /// What has arrived since ``startAcquisition()`` so far.
+    func snapshot() -> EnergyTrace
+    /// Stops, waits for the monitor to confirm, and returns the whole trace.
+    func stopAcquisition() throws -> EnergyTrace
+    func close()
+}
+
+/// Monitor failures, phrased for the person at the bench.
+public enum EnergyMonitorError: Error, Equatable, CustomStringConvertible {
+    case noAcknowledgement(monitor: String, command: String, reply: String?)
+    case rejected(monitor: String, command: String, detail: String)
+    case timeout(monitor: String, waitingFor: String, seconds: Double)
+    case unexpected(monitor: String, String)
+    case transport(TransportError)
+
+    public var description: String {
+        switch self {
+        case let .noAcknowledgement(m, c, r):
+            "\(m) did not acknowledge '\(c)'" + (r.map { " (it said: \($0))" } ?? " (no answer)")
+        case let .rejected(m, c, d): "\(m) rejected '\(c)': \(d)"
+        case let .timeout(m, w, s): "\(m): no \(w) within \(s) s"
+        case let .unexpected(m, s): "\(m): \(s)"
+        case .transport(let e): e.description
+        }
+    }
+}
+
+/// Reads a monitor's transport on a background thread: a streaming monitor
+/// must be drained while the host waits on the DUT, or the OS buffer overflows.
+final class MonitorReader: @unchecked Sendable {
+    private let transport: any Transport
+    private let handle: @Sendable ([UInt8]) -> Void
+    private let lock = NSLock()
+    private var running = true
+    private let finished = DispatchSemaphore(value: 0)
+    /// The error that ended reading, if any.
+    private(set) var failure: TransportError?
+
+    init(transport: any Transport, handle: @escaping @Sendable ([UInt8]) -> Void) {
+        self.transport = transport
+        self.handle = handle
+        let thread = Thread { [self] in loop() }
+        thread.name = "monitor reader"
+        thread.start()
+    }
+
+    private var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return running
+    }
+
+    private func loop() {
+        defer { finished.signal() }
+        while isRunning {
+            do {
+                let bytes = try transport.read(timeout: .milliseconds(20))
+                if !bytes.isEmpty { handle(bytes) }
+            } catch {
+                lock.lock()
+                failure = error
+                lock.unlock()
+                return
+            }
+        }
+    }
+
+    func write(_ bytes: [UInt8]) throws(TransportError) {
+        try transport.write(bytes)
+    }
+
+    /// Stops the thread (within one read timeout) and closes the transport.
+    func close() {
+        lock.lock()
+        let wasRunning = running
+        running = false
+        lock.unlock()
+        if wasRunning { finished.wait() }
+        transport.close()
+    }
+}
+
+/// Waits, polling, until `condition` holds or `seconds` pass.
+func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while !condition() {
+        if ContinuousClock.now >= deadline { return false }
+        Thread.sleep(forTimeInterval: 0.002)
+    }
+    return true
+}
