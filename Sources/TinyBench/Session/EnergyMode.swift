@@ -40,7 +40,7 @@ extension Session {
     /// timed inferences, divided by N. The score is the median µJ/inference;
     /// any window the trace cannot vouch for makes the run invalid, and
     /// results.txt says why.
-    func energy(bootLines: [String]) throws -> ModeResult {
+    public func energy(bootLines: [String]) throws -> ModeResult {
         guard let monitor else { throw SessionError.noMonitor }
         let folder = try prepareFolder("energy")
         let log = try SessionLog(url: folder.appendingPathComponent("log.txt"))

@@ -10,9 +10,10 @@ public final class EmulatedInterfaceBoard: LabDevice {
 
     public let lab: EnergyLab
     public let kind: InterfaceBoard.Kind
+    /// Fault for tests: the DUT resets (a brown-out) just before the n-th `dut` command (1-based).
+    public var resetBeforeDUTCommand: Int?
+    private var dutCommands = 0
     private var command = [UInt8]()
-    /// Seconds of host time the DUT may stay silent before the board gives up;
-    /// in the lab a silent DUT is an unpowered one and answers at once.
     private var dutBaud: Int
 
     public init(lab: EnergyLab, kind: InterfaceBoard.Kind = .enhanced) {
@@ -48,6 +49,14 @@ public final class EmulatedInterfaceBoard: LabDevice {
         case ("setbaud", .enhanced): lines = ["set baud to: \(args)"]
         case ("dut", _):
             var out = Array("m-dut-passthrough(\(args))\r\nm-ready\r\n".utf8)
+            dutCommands += 1
+            if dutCommands == resetBeforeDUTCommand {
+                lab.setPower(false)
+                lab.setPower(true)
+                var reader = LineReader()
+                for l in reader.feed(lab.dut.boot()) { out += Array("[dut]: \(l)\r\n".utf8) }
+                return out
+            }
             // An unpowered DUT says nothing; the host's timeout reports it.
             if let reply = lab.toDUT(Array((args + "%").utf8)) {
                 var reader = LineReader()

@@ -13,7 +13,8 @@ public final class EmulatedLPM01A: LabDevice {
     public struct Faults: Sendable {
         /// Acknowledgements arrive this many seconds late (wall clock).
         public var ackDelaySeconds = 0.0
-        /// Event numbers to leave out (a lost timestamp event).
+        /// Events to leave out (a lost timestamp event), counted from 1 across
+        /// all acquisitions (the printed numbers restart with each `start`).
         public var dropEvents: Set<Int> = []
         /// Every n-th sample line is lost on the way (0: none).
         public var dropEveryNthSample = 0
@@ -34,6 +35,7 @@ public final class EmulatedLPM01A: LabDevice {
     private var start = 0.0
     private var emitted = 0
     private var eventCount = 0
+    private var eventsSinceCreation = 0
     private var pendingEdges = [Double]()
     private var lastStale = [String]()
     private var noise: LabNoise
@@ -129,7 +131,8 @@ public final class EmulatedLPM01A: LabDevice {
             while let edge = pendingEdges.first, edge < t0 + period {
                 pendingEdges.removeFirst()
                 eventCount += 1
-                if !faults.dropEvents.contains(eventCount) { text += "event \(eventCount) ris\r\n" }
+                eventsSinceCreation += 1
+                if !faults.dropEvents.contains(eventsSinceCreation) { text += "event \(eventCount) ris\r\n" }
             }
             let joules = lab.energy(from: t0, to: t0 + period) * (1 + 0.002 * noise.normal())
             let sample = LPM01AFormat.decimalText(joules)

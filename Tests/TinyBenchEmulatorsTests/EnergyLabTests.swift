@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import TestSupport
+import TinyBench
+import TinyBenchEmulators
+import TinyRuntime
+
+/// Energy mode end to end against the emulated lab, over pseudo-terminals:
+/// the host's drivers, interface board client and energy session measure an
+/// emulated DUT whose true energy per inference the cost model knows.
+@Suite(.serialized)
+struct EnergyLabTests {
+    struct Outcome {
+        var result: Session.ModeResult
+        var truth: Double
+        var resultsText: String
+        var folder: URL
+    }
+
+    /// One energy run of `benchmark` through a lab with `monitor` and the given faults.
+    static func run(_ benchmark: Benchmark, monitor: LabServer.Monitor, lpm: EmulatedLPM01A.Faults = .init(),
+                    ppk: EmulatedPPK2.Faults = .init(), resetBeforeDUTCommand: Int? = nil,
+                    configure: (any EnergyMonitor) -> Void = { _ in }) throws -> Outcome {
+        let lab = try LabServer(model: try Model(bytes: HarnessData.modelBytes(benchmark.id)), benchmark: benchmark, monitor: monitor,
+                                lpmFaults: lpm, ppkFaults: ppk)
+        lab.interface.resetBeforeDUTCommand = resetBeforeDUTCommand
+        lab.start()
+        defer { lab.stop() }
+        let kind = EnergyBench.MonitorKind(rawValue: monitor.rawValue)!
+        let driver = try EnergyBench.openMonitor(kind, port: lab.monitorPath)
+        configure(driver)
+        let data = try Dataset(root: HarnessData.demo, benchmark: benchmark)
+        let manifest = SessionManifest(benchmark: benchmark.id, port: lab.interfacePath, baud: nil, device: "energy lab (test)",
+                                       emulated: true, datasetPath: HarnessData.demo.path, datasetSHA256: "", modelPath: nil, modelSHA256: nil)
+        let connection = try EnergyBench.connect(interface: try openSerialPort(path: lab.interfacePath, baud: 115_200), monitor: driver,
+                                                 settings: MonitorSettings(voltage: 3.0, sampleRateHz: EnergyBench.sampleRate(kind), edge: .falling),
+                                                 bootSeconds: 0.05, manifest: manifest)
+        defer { connection.close() }
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-energy-\(UUID().uuidString)")
+        var settings = SessionSettings()
+        settings.mode = .energy
+        let session = Session(client: DUTClient(transport: connection.transport), benchmark: benchmark, dataset: data,
+                              settings: settings, manifest: connection.manifest, output: output)
+        session.monitor = connection.monitor
+        let result = try session.energy(bootLines: [])
+        let folder = output.appendingPathComponent("\(benchmark.shortName)/energy")
+        let text = try String(contentsOf: folder.appendingPathComponent("results.txt"), encoding: .utf8)
+        return Outcome(result: result, truth: lab.lab.trueMicrojoulesPerInference, resultsText: text, folder: folder)
+    }
+
+    @Test(arguments: Benchmark.all, LabServer.Monitor.allCases)
+    func measuredEnergyIsWithinHalfAPercentOfTheTruth(benchmark: Benchmark, monitor: LabServer.Monitor) throws {
+        let o = try Self.run(benchmark, monitor: monitor)
+        let measured = try #require(o.result.microjoulesPerInference, "\(o.resultsText)")
+        #expect(abs(measured / o.truth - 1) < 0.005, "measured \(measured) uJ/inf., true \(o.truth)")
+        #expect(o.result.problems.isEmpty)
+        #expect(o.resultsText.contains("Median energy cost is \(String(format: "%.3f", measured)) uJ/inf."))
+        #expect(o.resultsText.contains("emulated energy"))
+        // Every window: raw samples, events and a plot with the measured interval.
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: o.folder.appendingPathComponent("results.json"))) as! [String: Any]
+        #expect((report["windows"] as! [Any]).count == 5 && report["valid"] as! Bool)
+        for w in 1...5 {
+            let record = try JSONSerialization.jsonObject(with: Data(contentsOf: o.folder.appendingPathComponent("window-\(w).json"))) as! [String: Any]
+            let count = record["sampleCount"] as! Int
+            let samples = try Data(contentsOf: o.folder.appendingPathComponent("window-\(w).samples.f32"))
+            #expect(samples.count == count * 4 && (record["events"] as! [Any]).count == 2)
+            let svg = try String(contentsOf: o.folder.appendingPathComponent("window-\(w).svg"), encoding: .utf8)
+            #expect(svg.contains("measured: ") && svg.contains("event"))
+        }
+    }
+
+    @Test func aMonitorThatAnswersLateOrStreamsStaleDataStillMeasuresCorrectly() throws {
+        var faults = EmulatedLPM01A.Faults()
+        faults.ackDelaySeconds = 0.3
+        faults.staleOutput = true
+        let o = try Self.run(.kws01, monitor: .lpm01a, lpm: faults)
+        let measured = try #require(o.result.microjoulesPerInference, "\(o.resultsText)")
+        #expect(abs(measured / o.truth - 1) < 0.005)
+    }
+
+    @Test func aMonitorThatNeverAcknowledgesIsAClearError() throws {
+        var faults = EmulatedLPM01A.Faults()
+        faults.ackDelaySeconds = 1.5
+        #expect {
+            _ = try Self.run(.ad01, monitor: .lpm01a, lpm: faults) { ($0 as! LPM01A).ackTimeout = 0.5 }
+        } throws: { error in
+            "\(error)".contains("did not acknowledge")
+        }
+    }
+
+    @Test func aLostTimestampEventMakesTheRunInvalid() throws {
+        var faults = EmulatedLPM01A.Faults()
+        faults.dropEvents = [5]          // calibration has events 1–2, window 1 has 3–4, window 2 loses its first
+        let o = try Self.run(.ad01, monitor: .lpm01a, lpm: faults)
+        #expect(o.result.microjoulesPerInference == nil)
+        #expect(o.resultsText.contains("window 2:") && o.resultsText.contains("INVALID"))
+        #expect(o.resultsText.contains("lost timestamp event"), "\(o.resultsText)")
+        #expect(!o.resultsText.contains("Median energy cost is"))
+    }
+
+    @Test func aLostPulseOnThePPK2MakesTheRunInvalid() throws {
+        var faults = EmulatedPPK2.Faults()
+        faults.dropPulses = [4]
+        let o = try Self.run(.ad01, monitor: .ppk2, ppk: faults)
+        #expect(o.result.microjoulesPerInference == nil)
+        #expect(o.resultsText.contains("lost timestamp event") && !o.resultsText.contains("Median energy cost is"), "\(o.resultsText)")
+    }
+
+    @Test(arguments: LabServer.Monitor.allCases)
+    func droppedSamplesMakeTheRunInvalid(monitor: LabServer.Monitor) throws {
+        var lpm = EmulatedLPM01A.Faults(), ppk = EmulatedPPK2.Faults()
+        lpm.dropEveryNthSample = 4999
+        ppk.dropEveryNthSample = 400_000
+        let o = try Self.run(.ad01, monitor: monitor, lpm: lpm, ppk: ppk)
+        #expect(o.result.microjoulesPerInference == nil)
+        #expect(o.resultsText.contains("dropped between the timestamps") && !o.resultsText.contains("Median energy cost is"), "\(o.resultsText)")
+    }
+
+    @Test func aDUTThatResetsMidRunIsMeasuredAgain() throws {
+        // The 20th command through the board finds a freshly reset DUT.
+        let o = try Self.run(.ic01, monitor: .lpm01a, resetBeforeDUTCommand: 20)
+        let measured = try #require(o.result.microjoulesPerInference, "\(o.resultsText)")
+        #expect(abs(measured / o.truth - 1) < 0.005)
+        let log = try String(contentsOf: o.folder.appendingPathComponent("log.txt"), encoding: .utf8)
+        #expect(log.contains("reset"), "the reset is in the log")
+    }
+}
