@@ -25,7 +25,8 @@ struct EnergyFormatTests {
         // 52 A0 = 672 × 16⁻⁵ A; an F3 timestamp packet; 41 00 = 256 × 16⁻⁴ split over two reads.
         var items = decoder.feed([0x52, 0xA0, 0xF0, 0xF3, 0x00, 0x00, 0x03, 0xE8, 0x05, 0xFF, 0xFF, 0x41])
         items += decoder.feed([0x00])
-        #expect(items == [.value(672.0 / 1_048_576), .metadata(type: 0xF3, body: [0, 0, 3, 0xE8, 5]), .value(256.0 / 65_536)])
+        let expected: [LPM01AFormat.BinaryItem] = [.value(672.0 / 1_048_576), .metadata(type: 0xF3, body: [0, 0, 3, 0xE8, 5]), .value(256.0 / 65_536)]
+        #expect(items == expected)
         // A packet cut in two waits for its end.
         #expect(decoder.feed([0xF0, 0xF4]).isEmpty)
         #expect(decoder.feed([0xFF, 0xFF]) == [.metadata(type: 0xF4, body: [])])
