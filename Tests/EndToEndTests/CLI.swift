@@ -50,6 +50,12 @@ enum CLI {
     /// A background CLI process whose first line of standard output is returned
     /// once it appears (within `timeout` seconds); stop it with ``stop(_:)``.
     static func start(_ arguments: [String], timeout: Double = 20) throws -> (pid: pid_t, firstLine: String) {
+        let (pid, lines) = try start(arguments, lines: 1, timeout: timeout)
+        return (pid, lines[0])
+    }
+
+    /// A background CLI process and its first `count` lines of standard output.
+    static func start(_ arguments: [String], lines count: Int, timeout: Double = 20) throws -> (pid: pid_t, lines: [String]) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw Failure("pipe failed") }
         let pid = try spawn(arguments, stdoutDescriptor: fds[1], stderrPath: "/dev/null")
@@ -57,18 +63,18 @@ enum CLI {
         defer { close(fds[0]) }
         var line = [UInt8]()
         let deadline = Date().addingTimeInterval(timeout)
-        while !line.contains(10) && Date() < deadline {
+        while line.filter({ $0 == 10 }).count < count && Date() < deadline {
             var p = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
             guard poll(&p, 1, 200) > 0 else { continue }
             var byte: UInt8 = 0
             guard read(fds[0], &byte, 1) == 1 else { break }
             line.append(byte)
         }
-        guard line.contains(10) else {
+        guard line.filter({ $0 == 10 }).count >= count else {
             stop(pid)
-            throw Failure("\(arguments.joined(separator: " ")) printed no line: '\(String(decoding: line, as: UTF8.self))'")
+            throw Failure("\(arguments.joined(separator: " ")) printed fewer than \(count) line(s): '\(String(decoding: line, as: UTF8.self))'")
         }
-        return (pid, String(decoding: line.dropLast(), as: UTF8.self))
+        return (pid, String(decoding: line, as: UTF8.self).split(separator: "\n").map(String.init))
     }
 
     /// SIGTERM, then SIGKILL if the process is still there after two seconds.

@@ -1,0 +1,142 @@
+import Foundation
+
+/// A session folder read back (`<session>/<kws|vww|ad|ic>/<mode>/results.json`):
+/// its summary table, and its files laid out as an MLPerf Tiny submission.
+public struct SessionFolder {
+    public let url: URL
+
+    public init(url: URL) {
+        self.url = url
+    }
+
+    /// The modes present for `benchmark`, in run order.
+    public func modes(_ benchmark: Benchmark) -> [RunMode] {
+        [.performance, .accuracy, .energy].filter {
+            FileManager.default.fileExists(atPath: folder(benchmark, $0).appendingPathComponent("results.json").path)
+        }
+    }
+
+    func folder(_ benchmark: Benchmark, _ mode: RunMode) -> URL {
+        url.appendingPathComponent(benchmark.shortName).appendingPathComponent(mode.rawValue)
+    }
+
+    /// One row per benchmark found, from every mode's results.json.
+    public func summary() throws -> RunSummary {
+        var summary = RunSummary(output: url.path)
+        let decoder = JSONDecoder()
+        for benchmark in Benchmark.all {
+            let modes = modes(benchmark)
+            guard !modes.isEmpty else { continue }
+            var devices = [String]()
+            var row = RunSummary.Row(benchmark: benchmark, device: "", emulated: false)
+            for mode in modes {
+                let folder = folder(benchmark, mode)
+                let data = try Data(contentsOf: folder.appendingPathComponent("results.json"))
+                var result = Session.ModeResult(mode: mode, folder: folder)
+                let manifest: SessionManifest
+                do {
+                    switch mode {
+                    case .performance:
+                        let r = try decoder.decode(PerformanceReport.self, from: data)
+                        (manifest, result.throughput, result.latencyMilliseconds, result.compliant) = (r.manifest, r.medianThroughput, r.latencyMilliseconds, r.compliant)
+                    case .accuracy:
+                        let r = try decoder.decode(AccuracyReport.self, from: data)
+                        manifest = r.manifest
+                        result.top1 = r.top1
+                        result.auc = r.auc
+                        switch benchmark.metric {
+                        case .top1(let t): result.targetMet = r.top1.map { $0 >= t }
+                        case .auc(let t): result.targetMet = r.auc.map { $0 >= t }
+                        }
+                    default:
+                        let r = try decoder.decode(EnergyReport.self, from: data)
+                        manifest = r.manifest
+                        result.microjoulesPerInference = r.medianMicrojoulesPerInference
+                        result.averagePowerWatts = r.medianPowerWatts
+                        result.problems = r.problems
+                    }
+                } catch {
+                    throw SessionFolderError.unreadable(folder.appendingPathComponent("results.json").path, "\(error)")
+                }
+                row.add(result)
+                if !devices.contains(manifest.device) { devices.append(manifest.device) }
+                row.emulated = row.emulated || manifest.emulated
+            }
+            row.device = devices.joined(separator: " + ")
+            summary.rows.append(row)
+        }
+        guard !summary.rows.isEmpty else { throw SessionFolderError.empty(url.path) }
+        return summary
+    }
+
+    /// Copies each mode's log.txt, results.txt and results.json (and, for
+    /// energy, each window's JSON and plot) to
+    /// `<root>/<division>/<org>/results/<system>/<kws|vww|ad|ic>/<mode>/`,
+    /// the layout the MLCommons submission checker reads. Returns the folders written.
+    @discardableResult
+    public func exportSubmission(root: URL, division: String, organization: String, system: String) throws -> [URL] {
+        let fm = FileManager.default
+        var written = [URL]()
+        for benchmark in Benchmark.all {
+            for mode in modes(benchmark) {
+                let source = folder(benchmark, mode)
+                let target = root.appendingPathComponent(division).appendingPathComponent(organization)
+                    .appendingPathComponent("results").appendingPathComponent(system)
+                    .appendingPathComponent(benchmark.shortName).appendingPathComponent(mode.rawValue)
+                try fm.createDirectory(at: target, withIntermediateDirectories: true)
+                let files = try fm.contentsOfDirectory(atPath: source.path).filter {
+                    ["log.txt", "results.txt", "results.json"].contains($0) || ($0.hasPrefix("window-") && ($0.hasSuffix(".json") || $0.hasSuffix(".svg")))
+                }
+                for file in files.sorted() {
+                    let destination = target.appendingPathComponent(file)
+                    try? fm.removeItem(at: destination)
+                    try fm.copyItem(at: source.appendingPathComponent(file), to: destination)
+                }
+                written.append(target)
+            }
+        }
+        try writeSystemDescription(root.appendingPathComponent(division).appendingPathComponent(organization)
+            .appendingPathComponent("systems").appendingPathComponent("\(system).json"))
+        return written
+    }
+
+    /// `systems/<system>.json` with the fields the checker reads, filled from
+    /// the session where it knows them; an existing file (edited by the
+    /// submitter) is left alone.
+    private func writeSystemDescription(_ url: URL) throws {
+        guard !FileManager.default.fileExists(atPath: url.path) else { return }
+        let emulated = (try? summary())?.rows.contains { $0.emulated } ?? false
+        let fill = "to be filled in by the submitter"
+        let fields: [String: String] = [
+            "Status": emulated ? "rdi" : "available",
+            "Board Name": emulated ? "emulated NUCLEO-L4R5ZI (TinyBench cost model; not a measurement)" : fill,
+            "Processor(s) Name": emulated ? "Cortex-M4F (emulated)" : fill,
+            "Processor(s) Frequencies": emulated ? "120 MHz (emulated)" : fill,
+            "Processor memory type and capacity": emulated ? "2 MB flash, 640 KB SRAM (emulated)" : fill,
+            "Accelerator": "none",
+            "Accelerator(s) Frequencies": "none",
+            "Accelerator memory type and capacity": "none",
+            "Hardware Notes": emulated ? "results produced by TinyBench's emulated DUT and energy lab" : fill,
+            "Inference Framework": emulated ? "TinyRuntime (TFLM reference arithmetic)" : fill,
+            "Software Libraries": fill,
+            "Software Notes": "measured with \(TinyBenchInfo.version.isEmpty ? "tinybench" : "tinybench \(TinyBenchInfo.version)")",
+        ]
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(fields).write(to: url)
+    }
+}
+
+/// Why a session folder cannot be summarised.
+public enum SessionFolderError: Error, CustomStringConvertible {
+    case empty(String)
+    case unreadable(String, String)
+
+    public var description: String {
+        switch self {
+        case .empty(let p): "\(p) holds no results (expected <kws|vww|ad|ic>/<mode>/results.json)"
+        case let .unreadable(p, why): "cannot read \(p): \(why)"
+        }
+    }
+}
