@@ -17,9 +17,10 @@ let package = Package(
         .target(name: "TinyRuntime"),
         .systemLibrary(name: "CSerialPort", pkgConfig: "libserialport", providers: [.apt(["libserialport-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         // Process start-up for emulators (QEMU) that must die with the tool.
         .target(name: "CProcess"),
-        .target(name: "TinyBench", dependencies: ["TinyRuntime", "CSerialPort", "CTurboJPEG", "CProcess"]),
+        .target(name: "TinyBench", dependencies: ["TinyRuntime", "CSerialPort", "CTurboJPEG", "CProcess", "CLibUSB"]),
         .target(name: "TinyBenchEmulators", dependencies: ["TinyBench", "TinyRuntime"]),
         .executableTarget(
             name: "tinybench",

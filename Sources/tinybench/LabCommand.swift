@@ -28,7 +28,11 @@ struct LabCommand: ParsableCommand {
         try reportingErrors {
             guard let bench = Benchmark.named(benchmark) else { throw CLIError("unknown benchmark '\(benchmark)'") }
             guard let board = BoardProfile.named(profile) else { throw CLIError("unknown profile '\(profile)'") }
-            guard let kind = LabServer.Monitor(rawValue: monitor.lowercased()) else { throw CLIError("--monitor is lpm01a or ppk2") }
+            guard let kind = LabServer.Monitor(rawValue: monitor.lowercased()), kind != .js220 else {
+                throw CLIError(monitor.lowercased() == "js220"
+                    ? "the JS220 is a USB device and cannot be served on a pseudo-terminal: use `tinybench <benchmark> --mode energy --emulated-lab --monitor js220`"
+                    : "--monitor is lpm01a or ppk2")
+            }
             let lab = try LabServer(model: try loadModel(model), benchmark: bench, monitor: kind, profile: board)
             lab.start()
             FileHandle.standardOutput.write(Data("interface: \(lab.interfacePath)\nmonitor: \(lab.monitorPath)\n".utf8))

@@ -27,7 +27,7 @@ struct RunCommand: ParsableCommand {
     var mode: RunMode = .all
     @Option(help: "Energy mode: serial port of the interface board (STM32H573I-DK or Arduino IO manager).")
     var interface: String?
-    @Option(help: "Energy mode: lpm01a:PORT or ppk2:PORT; with --emulated-lab just lpm01a or ppk2 (default lpm01a).")
+    @Option(help: "Energy mode: lpm01a:PORT, ppk2:PORT or js220 (USB; experimental: not yet verified on hardware); with --emulated-lab just lpm01a, ppk2 or js220 (default lpm01a).")
     var monitor: String?
     @Option(help: "Energy mode: the DUT's supply voltage set on the monitor.") var voltage = 3.0
     @Flag(help: "Energy mode against the emulated lab: an emulated DUT behind an emulated interface board, powered by an emulated monitor, on pseudo-terminals.")
@@ -143,7 +143,7 @@ struct RunCommand: ParsableCommand {
         if emulatedLab {
             guard interface == nil else { throw CLIError("--emulated-lab hosts its own interface board: do not also give --interface") }
             guard let kind = LabServer.Monitor(rawValue: (monitor ?? "lpm01a").lowercased()) else {
-                throw CLIError("with --emulated-lab, --monitor is lpm01a or ppk2")
+                throw CLIError("with --emulated-lab, --monitor is lpm01a, ppk2 or js220")
             }
             guard let board = BoardProfile.named(profile) else { throw CLIError("unknown profile '\(profile)'") }
             return { benchmark, data in
@@ -154,15 +154,15 @@ struct RunCommand: ParsableCommand {
                 let lab = try LabServer(model: try Model(bytes: bytes), benchmark: benchmark, monitor: kind, profile: board)
                 lab.start()
                 let manifest = SessionManifest(benchmark: benchmark.id, port: lab.interfacePath, baud: nil,
-                                               device: "emulated energy lab (TinyRuntime + cost model of \(board.name), emulated interface board and \(kind.rawValue.uppercased()) on pseudo-terminals)",
+                                               device: "emulated energy lab (TinyRuntime + cost model of \(board.name), emulated interface board on a pseudo-terminal, emulated \(kind.rawValue.uppercased()) " + (kind == .js220 ? "in process behind the USB seam)" : "on a pseudo-terminal)"),
                                                emulated: true, datasetPath: data.directory.deletingLastPathComponent().path,
                                                datasetSHA256: try data.checksum(), modelPath: path, modelSHA256: SHA256.hex(bytes))
                 do {
                     let monitorKind = EnergyBench.MonitorKind(rawValue: kind.rawValue)!
                     var connection = try EnergyBench.connect(
                         interface: try openSerialPort(path: lab.interfacePath, baud: 115_200),
-                        monitor: try EnergyBench.openMonitor(monitorKind, port: lab.monitorPath),
-                        settings: MonitorSettings(voltage: voltage, sampleRateHz: EnergyBench.sampleRate(monitorKind), edge: .falling),
+                        monitor: try lab.openMonitorDriver(),
+                        settings: MonitorSettings(voltage: voltage, sampleRateHz: EnergyBench.sampleRate(monitorKind), edge: EnergyBench.edge(monitorKind)),
                         bootSeconds: 0.05, manifest: manifest)
                     connection.onClose = { lab.stop() }
                     return connection
@@ -173,18 +173,18 @@ struct RunCommand: ParsableCommand {
             }
         }
         guard let interface, let monitor else {
-            throw CLIError("energy mode needs --interface PORT and --monitor lpm01a:PORT|ppk2:PORT (or --emulated-lab)")
+            throw CLIError("energy mode needs --interface PORT and --monitor lpm01a:PORT|ppk2:PORT|js220 (or --emulated-lab)")
         }
         let (kind, monitorPort) = try EnergyBench.parseMonitor(monitor)
         return { benchmark, data in
             let modelSHA = try model.map { SHA256.hex(try readFile($0, what: "model")) }
             let manifest = SessionManifest(benchmark: benchmark.id, port: interface, baud: 115_200,
-                                           device: "device behind the interface board on \(interface), powered by \(kind.rawValue.uppercased()) on \(monitorPort)",
+                                           device: "device behind the interface board on \(interface), powered by \(kind.rawValue.uppercased())" + (monitorPort.map { " on \($0)" } ?? " (USB)"),
                                            emulated: false, datasetPath: data.directory.deletingLastPathComponent().path,
                                            datasetSHA256: try data.checksum(), modelPath: model, modelSHA256: modelSHA)
             return try EnergyBench.connect(interface: try openSerialPort(path: interface, baud: 115_200),
                                            monitor: try EnergyBench.openMonitor(kind, port: monitorPort),
-                                           settings: MonitorSettings(voltage: voltage, sampleRateHz: EnergyBench.sampleRate(kind), edge: .falling),
+                                           settings: MonitorSettings(voltage: voltage, sampleRateHz: EnergyBench.sampleRate(kind), edge: EnergyBench.edge(kind)),
                                            bootSeconds: 1, manifest: manifest)
         }
     }

@@ -15,25 +15,27 @@ struct EnergyLabTests {
         var truth: Double
         var resultsText: String
         var folder: URL
+        var monitor: any EnergyMonitor
+        var lab: LabServer
     }
 
     /// One energy run of `benchmark` through a lab with `monitor` and the given faults.
     static func run(_ benchmark: Benchmark, monitor: LabServer.Monitor, lpm: EmulatedLPM01A.Faults = .init(),
-                    ppk: EmulatedPPK2.Faults = .init(), resetBeforeDUTCommand: Int? = nil,
+                    ppk: EmulatedPPK2.Faults = .init(), js: EmulatedJS220.Faults = .init(), resetBeforeDUTCommand: Int? = nil,
                     configure: (any EnergyMonitor) -> Void = { _ in }) throws -> Outcome {
         let lab = try LabServer(model: try Model(bytes: HarnessData.modelBytes(benchmark.id)), benchmark: benchmark, monitor: monitor,
-                                lpmFaults: lpm, ppkFaults: ppk)
+                                lpmFaults: lpm, ppkFaults: ppk, jsFaults: js)
         lab.interface.resetBeforeDUTCommand = resetBeforeDUTCommand
         lab.start()
         defer { lab.stop() }
         let kind = EnergyBench.MonitorKind(rawValue: monitor.rawValue)!
-        let driver = try EnergyBench.openMonitor(kind, port: lab.monitorPath)
+        let driver = try lab.openMonitorDriver()
         configure(driver)
         let data = try Dataset(root: HarnessData.demo, benchmark: benchmark)
         let manifest = SessionManifest(benchmark: benchmark.id, port: lab.interfacePath, baud: nil, device: "energy lab (test)",
                                        emulated: true, datasetPath: HarnessData.demo.path, datasetSHA256: "", modelPath: nil, modelSHA256: nil)
         let connection = try EnergyBench.connect(interface: try openSerialPort(path: lab.interfacePath, baud: 115_200), monitor: driver,
-                                                 settings: MonitorSettings(voltage: 3.0, sampleRateHz: EnergyBench.sampleRate(kind), edge: .falling),
+                                                 settings: MonitorSettings(voltage: 3.0, sampleRateHz: EnergyBench.sampleRate(kind), edge: EnergyBench.edge(kind)),
                                                  bootSeconds: 0.05, manifest: manifest)
         defer { connection.close() }
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-energy-\(UUID().uuidString)")
@@ -45,10 +47,10 @@ struct EnergyLabTests {
         let result = try session.energy(bootLines: [])
         let folder = output.appendingPathComponent("\(benchmark.shortName)/energy")
         let text = try String(contentsOf: folder.appendingPathComponent("results.txt"), encoding: .utf8)
-        return Outcome(result: result, truth: lab.lab.trueMicrojoulesPerInference, resultsText: text, folder: folder)
+        return Outcome(result: result, truth: lab.lab.trueMicrojoulesPerInference, resultsText: text, folder: folder, monitor: driver, lab: lab)
     }
 
-    @Test(arguments: Benchmark.all, LabServer.Monitor.allCases)
+    @Test(arguments: Benchmark.all, [LabServer.Monitor.lpm01a, .ppk2])
     func measuredEnergyIsWithinHalfAPercentOfTheTruth(benchmark: Benchmark, monitor: LabServer.Monitor) throws {
         let o = try Self.run(benchmark, monitor: monitor)
         let measured = try #require(o.result.microjoulesPerInference, "\(o.resultsText)")
@@ -67,6 +69,26 @@ struct EnergyLabTests {
             let svg = try String(contentsOf: o.folder.appendingPathComponent("window-\(w).svg"), encoding: .utf8)
             #expect(svg.contains("measured: ") && svg.contains("event"))
         }
+    }
+
+    /// The experimental JS220 driver against the emulated JS220 behind the USB seam.
+    @Test(arguments: [Benchmark.kws01, .ad01])
+    func theJS220DriverMeasuresTheEmulatedJS220(benchmark: Benchmark) throws {
+        let o = try Self.run(benchmark, monitor: .js220)
+        let measured = try #require(o.result.microjoulesPerInference, "\(o.resultsText)")
+        #expect(abs(measured / o.truth - 1) < 0.005, "measured \(measured) uJ/inf., true \(o.truth)")
+        #expect(o.resultsText.contains("not yet verified on hardware"))
+        // The instrument's TIMESYNC requests were answered.
+        let answered = (o.monitor as! JS220).timesyncAnswers
+        #expect(answered > 0 && o.lab.usbMonitor!.timesyncReplies == answered)
+    }
+
+    @Test func aLostJS220FrameMakesTheRunInvalid() throws {
+        var faults = EmulatedJS220.Faults()
+        faults.dropEveryNthCurrentFrame = 50_000
+        let o = try Self.run(.ad01, monitor: .js220, js: faults)
+        #expect(o.result.microjoulesPerInference == nil)
+        #expect(o.resultsText.contains("dropped between the timestamps"), "\(o.resultsText)")
     }
 
     @Test func aMonitorThatAnswersLateOrStreamsStaleDataStillMeasuresCorrectly() throws {
@@ -106,7 +128,7 @@ struct EnergyLabTests {
         #expect(o.resultsText.contains("lost timestamp event") && !o.resultsText.contains("Median energy cost is"), "\(o.resultsText)")
     }
 
-    @Test(arguments: LabServer.Monitor.allCases)
+    @Test(arguments: [LabServer.Monitor.lpm01a, .ppk2])
     func droppedSamplesMakeTheRunInvalid(monitor: LabServer.Monitor) throws {
         var lpm = EmulatedLPM01A.Faults(), ppk = EmulatedPPK2.Faults()
         lpm.dropEveryNthSample = 4999

@@ -156,3 +156,27 @@ struct InterfaceBoardTests {
         #expect(throws: EnergyMonitorError.self) { try EnergyBench.parseMonitor("otii:/dev/x") }
     }
 }
+
+struct JS220ProtocolTests {
+    @Test func frameHeadersAndPublishes() throws {
+        let p = JS220Protocol.Publish.u32("c/!ping", 1)
+        let frame = JS220Protocol.Frame(id: 0x1234, port: 1, payload: p.payload)
+        let bytes = frame.bytes
+        // frame id 0x1234, length 44 (36 + 8) at bit 16, port 1 at bit 25
+        #expect(JS220Protocol.u32(bytes, 0) == 0x1234 | 44 << 16 | 1 << 25)
+        #expect(bytes.count == 48 && Array(bytes[4..<11]) == Array("c/!ping".utf8) && bytes[11] == 0 && bytes[36] == 10)
+        #expect(JS220Protocol.Frame(bytes) == frame)
+        #expect(JS220Protocol.Publish(payload: frame.payload) == p && p.u32Value == 1)
+        #expect(JS220Protocol.Frame(Array(bytes.prefix(20))) == nil, "a header whose length runs past the data")
+        #expect(JS220Protocol.Publish.string("s/i/range/mode", "auto").stringValue == "auto")
+        #expect(JS220Protocol.version(1 << 24 | 3 << 16 | 2) == "1.3.2")
+    }
+
+    @Test func noJS220ConnectedIsAClearError() {
+        #expect {
+            _ = try EnergyBench.openMonitor(.js220, port: nil)
+        } throws: { error in
+            "\(error)".contains("16d0:10ba") || "\(error)".contains("libusb")
+        }
+    }
+}
