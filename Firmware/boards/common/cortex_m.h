@@ -14,7 +14,7 @@ void reset_handler(void);
 void board_received(uint8_t byte);
 /* Provided by the port: stop for good with an exit status. */
 void board_halt(int code) __attribute__((noreturn));
-/* Provided by the port: a fault or unexpected interrupt. */
+/* A fault or unexpected interrupt: reports it to the host, then board_halt(3). */
 void fault_handler(void);
 
 #endif

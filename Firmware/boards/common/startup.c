@@ -30,6 +30,13 @@ void board_wait(void) {
     __asm volatile("cpsie i");
 }
 
+/* A fault or an unexpected interrupt: say so to the host, then stop (under
+ * QEMU with exit status 3). */
+void fault_handler(void) {
+    board_write("e-[fault: the firmware crashed]\r\n", 33);
+    board_halt(3);
+}
+
 extern uint32_t _data_load, _data_start, _data_end, _bss_start, _bss_end;
 int main(void);
 

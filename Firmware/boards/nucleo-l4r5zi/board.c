@@ -152,10 +152,6 @@ void board_halt(int code) {
     for (;;) __asm volatile("wfi");
 }
 
-void fault_handler(void) {
-    board_write("e-[fault: the firmware crashed]\r\n", 33);
-    board_halt(3);
-}
 
 extern uint32_t _stack_top;
 
