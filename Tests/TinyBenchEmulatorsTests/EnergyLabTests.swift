@@ -21,7 +21,7 @@ struct EnergyLabTests {
 
     /// One energy run of `benchmark` through a lab with `monitor` and the given faults.
     static func run(_ benchmark: Benchmark, monitor: LabServer.Monitor, lpm: EmulatedLPM01A.Faults = .init(),
-                    ppk: EmulatedPPK2.Faults = .init(), js: EmulatedJS220.Faults = .init(), resetBeforeDUTCommand: Int? = nil,
+                    ppk: EmulatedPPK2.Faults = .init(), js: EmulatedJS220.Faults = .init(), resetBeforeDUTCommand: Int? = nil, windows: Int = 5,
                     configure: (any EnergyMonitor) -> Void = { _ in }) throws -> Outcome {
         let lab = try LabServer(model: try Model(bytes: HarnessData.modelBytes(benchmark.id)), benchmark: benchmark, monitor: monitor,
                                 lpmFaults: lpm, ppkFaults: ppk, jsFaults: js)
@@ -41,6 +41,7 @@ struct EnergyLabTests {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-energy-\(UUID().uuidString)")
         var settings = SessionSettings()
         settings.mode = .energy
+        settings.windows = windows
         let session = Session(client: DUTClient(transport: connection.transport), benchmark: benchmark, dataset: data,
                               settings: settings, manifest: connection.manifest, output: output)
         session.monitor = connection.monitor
@@ -136,6 +137,12 @@ struct EnergyLabTests {
         let o = try Self.run(.ad01, monitor: monitor, lpm: lpm, ppk: ppk)
         #expect(o.result.microjoulesPerInference == nil)
         #expect(o.resultsText.contains("dropped between the timestamps") && !o.resultsText.contains("Median energy cost is"), "\(o.resultsText)")
+    }
+
+    @Test func aWrongWindowCountMakesTheRunInvalid() throws {
+        let o = try Self.run(.ad01, monitor: .lpm01a, windows: 3)
+        #expect(o.result.microjoulesPerInference == nil)
+        #expect(o.resultsText.contains("3 windows where the rules ask for 5") && !o.resultsText.contains("Median energy cost is"), "\(o.resultsText)")
     }
 
     @Test func aDUTThatResetsMidRunIsMeasuredAgain() throws {
