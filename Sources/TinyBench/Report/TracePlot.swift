@@ -57,7 +57,9 @@ public struct TracePlot {
         }
         for (k, e) in trace.events.enumerated() {
             s += "<line x1=\(q(x(e.sampleIndex))) y1=\(q(top)) x2=\(q(x(e.sampleIndex))) y2=\(q(top + plotH)) stroke=\"#1d4ed8\" stroke-dasharray=\"4 3\"/>\n"
-            s += "<text x=\(q(x(e.sampleIndex) + 3)) y=\(q(top + plotH - 4)) fill=\"#1d4ed8\">event \(e.number.map(String.init) ?? String(k + 1))</text>\n"
+            // Labels near the right edge go to the left of their line.
+            let nearEnd = x(e.sampleIndex) > left + plotW - 60
+            s += "<text x=\(q(x(e.sampleIndex) + (nearEnd ? -3 : 3))) y=\(q(top + plotH - 4)) fill=\"#1d4ed8\"\(nearEnd ? " text-anchor=\"end\"" : "")>event \(e.number.map(String.init) ?? String(k + 1))</text>\n"
         }
         for g in trace.gaps {
             s += "<line x1=\(q(x(g.sampleIndex))) y1=\(q(top)) x2=\(q(x(g.sampleIndex))) y2=\(q(top + plotH)) stroke=\"#f59e0b\" stroke-width=\"2\"/>\n"
