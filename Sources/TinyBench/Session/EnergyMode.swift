@@ -95,11 +95,32 @@ extension Session {
         defer { if !stopped { _ = try? monitor.stopAcquisition() } }
         _ = try client.infer(n, warmup: warmup, expectedSeconds: expectedSeconds)
         let trailing = Int(0.05 * monitor.settings.sampleRateHz)
-        let complete = waitUntil(seconds: settings.monitorWaitSeconds) {
+        // Wait while the monitor is still delivering: until both edges and
+        // some samples after the second are in, or nothing new arrives for
+        // `monitorWaitSeconds`, or the trace (which starts just before
+        // `infer`) runs well past the window's expected end without a second
+        // edge (a lost event).
+        let rate = monitor.settings.sampleRateHz
+        let limit = Int((expectedSeconds * 1.2 + 1) * rate)
+        var seen = -1
+        var lastProgress = ContinuousClock.now
+        var complete = false
+        while true {
             let t = monitor.snapshot()
-            return t.events.count >= 2 && t.energies.count >= t.events[1].sampleIndex + trailing
+            if t.events.count >= 2 && t.energies.count >= t.events[1].sampleIndex + trailing {
+                complete = true
+                break
+            }
+            if expectedSeconds > 0 && t.energies.count > limit { break }
+            if t.energies.count != seen {
+                seen = t.energies.count
+                lastProgress = ContinuousClock.now
+            } else if ContinuousClock.now - lastProgress > .milliseconds(Int(settings.monitorWaitSeconds * 1000)) {
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.005)
         }
-        if !complete { log.write("# the monitor's trace was still incomplete after \(settings.monitorWaitSeconds) s") }
+        if !complete { log.write("# the monitor's trace is incomplete: \(seen) samples, nothing new for \(settings.monitorWaitSeconds) s or past the window's end") }
         stopped = true
         let trace = try monitor.stopAcquisition()
         return (trace, EnergyWindowAnalysis(trace: trace, inferences: n, minimumSeconds: settings.minWindowSeconds))

@@ -23,8 +23,9 @@ public struct SessionSettings: Sendable, Codable {
     /// measures each window twice: a byte corrupted on the line then causes a
     /// retry instead of a wrong answer.
     public var verifyTransfers = true
-    /// Energy mode: seconds to wait, after the DUT finished, for the monitor
-    /// to deliver both timestamp events and the samples up to them.
+    /// Energy mode: after the DUT finished, how long the monitor may deliver
+    /// nothing new before the trace is taken as it is (missing edges then
+    /// make the window invalid).
     public var monitorWaitSeconds = 5.0
 
     public init() {}

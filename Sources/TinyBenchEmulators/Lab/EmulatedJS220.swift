@@ -104,17 +104,24 @@ public final class EmulatedJS220: USBBulkDevice, @unchecked Sendable {
         // Constant power over the block (the usual case) needs one lab query.
         let block = lab.energy(from: t0, to: t0 + Double(n)) / (Double(n) * 1e-6)
         let constant = abs(block - lab.profile.activePowerWatts) < 1e-12 || abs(block - lab.profile.idlePowerWatts) < 1e-12
-        var current = [UInt8](), voltage = [UInt8](), gpi = [UInt8](repeating: 0, count: n * 2 / 8)
+        // One look at the timestamp line per block: most blocks hold no pulse.
+        let pulses = !lab.edges(from: t0 - EnergyLab.pulseMicroseconds, to: t0 + Double(n)).isEmpty
+        var current = [UInt8](), voltage = [UInt8](), gpi = [UInt8](repeating: pulses ? 0 : 0xFF, count: n * 2 / 8)
+        current.reserveCapacity(4 * n)
+        voltage.reserveCapacity(4 * n)
+        let volts = JS220Protocol.le32(Float(Self.supplyVolts).bitPattern)
         for k in 0..<n {
             let t = t0 + Double(k)
             let watts = constant ? block : lab.energy(from: t, to: t + 1) / 1e-6
             let amps = watts / Self.supplyVolts * (1 + 0.002 * noise.normal())
             current += JS220Protocol.le32(Float(amps).bitPattern)
-            voltage += JS220Protocol.le32(Float(Self.supplyVolts).bitPattern)
+            voltage += volts
             // GPI 0 follows the timestamp line at 2 MHz; with the rising edge
             // configured, the end of each low pulse marks the timestamp.
-            for half in 0..<2 where lab.timestampLineHigh(at: t + 0.5 * Double(half)) {
-                gpi[(2 * k + half) / 8] |= 1 << ((2 * k + half) % 8)
+            if pulses {
+                for half in 0..<2 where lab.timestampLineHigh(at: t + 0.5 * Double(half)) {
+                    gpi[(2 * k + half) / 8] |= 1 << ((2 * k + half) % 8)
+                }
             }
         }
         frames += 1
