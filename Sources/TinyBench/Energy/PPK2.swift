@@ -83,7 +83,8 @@ public final class PPK2: EnergyMonitor, @unchecked Sendable {
 
     public private(set) var identity = MonitorIdentity(model: "PPK2", firmware: "unknown")
     public private(set) var settings = MonitorSettings(voltage: 3.0, sampleRateHz: PPK2.sampleRate, edge: .falling)
-    public private(set) var calibration: PPK2Calibration
+    /// Read from the unit when the driver connects.
+    public private(set) var calibration: PPK2Calibration?
 
     private let endpoint: String
     private var reader: MonitorReader!
@@ -98,7 +99,6 @@ public final class PPK2: EnergyMonitor, @unchecked Sendable {
     public init(transport: any Transport, timestampInput: Int = 0) throws {
         endpoint = "PPK2 on \(transport.endpoint)"
         self.timestampInput = timestampInput
-        calibration = try PPK2Calibration(metadata: "R0:1\nR1:1\nR2:1\nR3:1\nR4:1\nGS0:0\nGS1:0\nGS2:0\nGS3:0\nGS4:0\nGI0:1\nGI1:1\nGI2:1\nGI3:1\nGI4:1\nO0:0\nO1:0\nO2:0\nO3:0\nO4:0\nS0:0\nS1:0\nS2:0\nS3:0\nS4:0\nI0:0\nI1:0\nI2:0\nI3:0\nI4:0\nUG0:1\nUG1:1\nUG2:1\nUG3:1\nUG4:1")
         reader = MonitorReader(transport: transport) { [weak self] bytes in self?.received(bytes) }
         do {
             try send([Opcode.stop.rawValue])
@@ -115,7 +115,10 @@ public final class PPK2: EnergyMonitor, @unchecked Sendable {
                 return metadata.contains("END")
             }
             guard done else { throw EnergyMonitorError.timeout(monitor: endpoint, waitingFor: "metadata (END)", seconds: metadataTimeout) }
-            calibration = try PPK2Calibration(metadata: String(metadata[..<metadata.range(of: "END")!.lowerBound]))
+            let calibration = try PPK2Calibration(metadata: String(metadata[..<metadata.range(of: "END")!.lowerBound]))
+            lock.lock()
+            self.calibration = calibration
+            lock.unlock()
             identity = MonitorIdentity(model: "PPK2", firmware: "hardware \(calibration.hardware)")
         } catch {
             reader.close()
@@ -199,7 +202,7 @@ public final class PPK2: EnergyMonitor, @unchecked Sendable {
     private func received(_ bytes: [UInt8]) {
         lock.lock()
         defer { lock.unlock() }
-        guard acquiring else {
+        guard acquiring, let calibration else {
             text += bytes
             if text.count > 1 << 16 { text.removeFirst(text.count - (1 << 16)) }
             return
