@@ -33,6 +33,7 @@ public final class JS220: EnergyMonitor, @unchecked Sendable {
     private var acquiring = false
     private var trace = EnergyTrace(samplePeriod: 1 / JS220.sampleRate)
     private var stream = StreamState()
+    private var lastStreamFrame = ContinuousClock.now
 
     /// Pairs current and voltage samples by sample id into energy bins.
     struct StreamState {
@@ -100,12 +101,16 @@ public final class JS220: EnergyMonitor, @unchecked Sendable {
 
     public func snapshot() -> EnergyTrace { locked { trace } }
 
+    /// Disables the streams and waits until frames stop arriving (50 ms of
+    /// quiet, at most 2 s), so none of this acquisition's frames can start
+    /// the next one's timeline.
     public func stopAcquisition() throws -> EnergyTrace {
         let result = locked {
             acquiring = false
             return trace
         }
         for topic in ["s/i/ctrl", "s/v/ctrl", "s/gpi/0/ctrl"] { try publish(.u32(topic, 0)) }
+        _ = waitUntil(seconds: 2) { ContinuousClock.now - self.locked { self.lastStreamFrame } > .milliseconds(50) }
         return result
     }
 
@@ -179,6 +184,7 @@ public final class JS220: EnergyMonitor, @unchecked Sendable {
         case JS220Protocol.currentPort, JS220Protocol.voltagePort, JS220Protocol.gpi0Port:
             guard frame.payload.count >= 4 else { return }
             locked {
+                lastStreamFrame = ContinuousClock.now
                 guard acquiring else { return }
                 streamData(port: frame.port, sampleID: UInt64(JS220Protocol.u32(frame.payload, 0)), data: Array(frame.payload[4...]))
             }

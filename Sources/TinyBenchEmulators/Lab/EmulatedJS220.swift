@@ -76,6 +76,8 @@ public final class EmulatedJS220: USBBulkDevice, @unchecked Sendable {
                     enabled.insert(p.topic)
                 } else {
                     enabled.remove(p.topic)
+                    // A stopped stream sends nothing more.
+                    if enabled.isEmpty { pendingBlock.removeAll() }
                 }
             default: break
             }
