@@ -9,7 +9,7 @@ import TinyRuntime
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run MLPerf Tiny benchmarks (performance and/or accuracy) on a DUT or the emulated DUT.",
+        abstract: "Run MLPerf Tiny benchmarks (performance, accuracy, energy) on a DUT, QEMU, the emulated DUT or the emulated energy lab.",
         discussion: """
             Without --port the emulated DUT runs in-process (TinyRuntime with a board's cost \
             model: its timings are emulated, and labelled so). Without --dataset and --model the \
