@@ -74,6 +74,21 @@ public struct EnergyTrace: Sendable, Equatable {
     }
 }
 
+/// Samples received and timestamp events seen so far in an acquisition.
+public struct AcquisitionProgress: Sendable, Equatable {
+    public var samples: Int
+    public var events: [TimestampEvent]
+
+    public init(samples: Int, events: [TimestampEvent]) {
+        self.samples = samples
+        self.events = events
+    }
+}
+
+extension EnergyTrace {
+    var progress: AcquisitionProgress { AcquisitionProgress(samples: energies.count, events: events) }
+}
+
 /// An energy monitor: powers the DUT, samples its energy, and sees the DUT's
 /// timestamp line, all on one timeline. Drivers: ``LPM01A``, ``PPK2``, ``JS220``.
 public protocol EnergyMonitor: AnyObject {
@@ -86,8 +101,10 @@ public protocol EnergyMonitor: AnyObject {
     func powerOff() throws
     /// Starts a new trace.
     func startAcquisition() throws
-    /// What has arrived since ``startAcquisition()`` so far.
-    func snapshot() -> EnergyTrace
+    /// How far the acquisition since ``startAcquisition()`` has come. Cheap:
+    /// waits poll it while samples stream in (a copy of the trace would make
+    /// the driver copy its whole sample array on the next append).
+    func progress() -> AcquisitionProgress
     /// Stops, waits for the monitor to confirm, and returns the whole trace.
     func stopAcquisition() throws -> EnergyTrace
     func close()

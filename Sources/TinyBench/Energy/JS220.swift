@@ -94,12 +94,12 @@ public final class JS220: EnergyMonitor, @unchecked Sendable {
             acquiring = true
         }
         for topic in ["s/i/ctrl", "s/v/ctrl", "s/gpi/0/ctrl"] { try publish(.u32(topic, 1)) }
-        guard waitUntil(seconds: replyTimeout, { !self.snapshot().energies.isEmpty }) else {
+        guard waitUntil(seconds: replyTimeout, { self.progress().samples > 0 }) else {
             throw EnergyMonitorError.timeout(monitor: "JS220", waitingFor: "stream data after enabling current, voltage and GPI 0", seconds: replyTimeout)
         }
     }
 
-    public func snapshot() -> EnergyTrace { locked { trace } }
+    public func progress() -> AcquisitionProgress { locked { trace.progress } }
 
     /// Disables the streams and waits until frames stop arriving (50 ms of
     /// quiet, at most 2 s), so none of this acquisition's frames can start

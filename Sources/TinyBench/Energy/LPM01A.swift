@@ -85,10 +85,10 @@ public final class LPM01A: EnergyMonitor, @unchecked Sendable {
         }
     }
 
-    public func snapshot() -> EnergyTrace {
+    public func progress() -> AcquisitionProgress {
         lock.lock()
         defer { lock.unlock() }
-        return trace
+        return trace.progress
     }
 
     /// Samples after the stop command are not part of the trace: the events

@@ -154,15 +154,15 @@ public final class PPK2: EnergyMonitor, @unchecked Sendable {
         try send([Opcode.start.rawValue])
         // No acknowledgement: the stream itself says the PPK2 has started, and
         // the DUT must not be started before (its first edge would be missed).
-        guard waitUntil(seconds: metadataTimeout, { !self.snapshot().energies.isEmpty }) else {
+        guard waitUntil(seconds: metadataTimeout, { self.progress().samples > 0 }) else {
             throw EnergyMonitorError.timeout(monitor: endpoint, waitingFor: "samples after start", seconds: metadataTimeout)
         }
     }
 
-    public func snapshot() -> EnergyTrace {
+    public func progress() -> AcquisitionProgress {
         lock.lock()
         defer { lock.unlock() }
-        return trace
+        return trace.progress
     }
 
     /// The PPK2 does not confirm a stop: the trace ends when the stream has
@@ -172,7 +172,7 @@ public final class PPK2: EnergyMonitor, @unchecked Sendable {
         var last = -1
         var quietSince = ContinuousClock.now
         _ = waitUntil(seconds: 5) {
-            let n = self.snapshot().energies.count
+            let n = self.progress().samples
             if n != last {
                 last = n
                 quietSince = ContinuousClock.now

@@ -106,14 +106,14 @@ extension Session {
         var lastProgress = ContinuousClock.now
         var complete = false
         while true {
-            let t = monitor.snapshot()
-            if t.events.count >= 2 && t.energies.count >= t.events[1].sampleIndex + trailing {
+            let t = monitor.progress()
+            if t.events.count >= 2 && t.samples >= t.events[1].sampleIndex + trailing {
                 complete = true
                 break
             }
-            if expectedSeconds > 0 && t.energies.count > limit { break }
-            if t.energies.count != seen {
-                seen = t.energies.count
+            if expectedSeconds > 0 && t.samples > limit { break }
+            if t.samples != seen {
+                seen = t.samples
                 lastProgress = ContinuousClock.now
             } else if ContinuousClock.now - lastProgress > .milliseconds(Int(settings.monitorWaitSeconds * 1000)) {
                 break
