@@ -12,7 +12,7 @@ import TinyRuntime
 /// the reference firmware's `internally_implemented.cpp`. Time is virtual:
 /// inferences advance it by the board profile's cost model and UART traffic
 /// by its baud rate, so `m-lap-us` values are deterministic emulated figures.
-public final class EmulatedDUT {
+public final class EmulatedDUT: SerialDevice {
     /// Which timestamps the firmware emits, as the reference build options do.
     public enum TimestampMode: String, Sendable {
         /// `m-lap-us-<µs>` messages.
@@ -96,7 +96,7 @@ public final class EmulatedDUT {
     }
 
     /// Feeds bytes from the host; returns everything the DUT prints in response.
-    public func receive(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+    public func receive(_ bytes: [UInt8]) -> [UInt8] {
         var out = [UInt8]()
         for byte in bytes {
             advance(byBytes: 1)
@@ -112,6 +112,9 @@ public final class EmulatedDUT {
         }
         return out
     }
+
+    /// The DUT speaks only when spoken to.
+    public func poll() -> [UInt8] { [] }
 
     // MARK: - Commands
 

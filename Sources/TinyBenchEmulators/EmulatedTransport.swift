@@ -35,43 +35,51 @@ public final class EmulatedTransport: Transport {
     public func close() { closed = true }
 }
 
-/// Serves an emulated DUT on a new pseudo-terminal, so clients use the real
-/// serial code path (`tinybench --port <path>`). Runs until ``stop()``.
+/// A device behind a serial line: bytes from the host in, its answer out,
+/// and output of its own accord (a monitor's stream).
+public protocol SerialDevice: AnyObject {
+    func receive(_ bytes: [UInt8]) -> [UInt8]
+    /// What the device sends without being asked, up to now.
+    func poll() -> [UInt8]
+}
+
+/// Serves a device (the emulated DUT, a lab instrument) on a new
+/// pseudo-terminal, so clients use the real serial code path
+/// (`tinybench --port <path>`). Runs until ``stop()``.
 public final class PseudoTerminalServer: @unchecked Sendable {
     public let terminal: PseudoTerminal
-    private let dut: EmulatedDUT
+    private let device: any SerialDevice
     private let lock = NSLock()
     private var running = true
-    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+    private var started = false
 
     public var path: String { terminal.path }
 
-    public init(dut: EmulatedDUT) throws {
-        self.dut = dut
+    public init(device: any SerialDevice) throws {
+        self.device = device
         terminal = try PseudoTerminal()
     }
 
-    /// Prints the boot banner and starts answering on a background thread.
+    /// Serves on a background thread.
     public func start() {
-        try? terminal.host.write(dut.boot())
-        let thread = Thread { [self] in serve() }
+        started = true
+        let thread = Thread { [self] in
+            serve()
+            finished.signal()
+        }
         thread.stackSize = 1 << 22
-        self.thread = thread
         thread.start()
     }
 
     /// Serves in the calling thread until ``stop()``.
     public func serve() {
         while isRunning {
-            guard let bytes = try? terminal.host.read(timeout: .milliseconds(100)) else {
-                // The client closed its side: keep waiting for the next one.
-                Thread.sleep(forTimeInterval: 0.05)
-                continue
-            }
-            if !bytes.isEmpty {
-                let reply = dut.receive(bytes)
-                if !reply.isEmpty { try? terminal.host.write(reply) }
-            }
+            // A client that closed its side shows as an error: wait for the next one.
+            let bytes = (try? terminal.host.read(timeout: .milliseconds(5))) ?? []
+            var out = bytes.isEmpty ? [] : device.receive(bytes)
+            out += device.poll()
+            if !out.isEmpty { try? terminal.host.write(out) }
         }
     }
 
@@ -81,9 +89,12 @@ public final class PseudoTerminalServer: @unchecked Sendable {
         return running
     }
 
+    /// Stops serving; waits for the background thread when there is one.
     public func stop() {
         lock.lock()
+        let wasRunning = running
         running = false
         lock.unlock()
+        if wasRunning && started { finished.wait() }
     }
 }

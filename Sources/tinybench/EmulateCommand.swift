@@ -22,7 +22,7 @@ struct EmulateCommand: ParsableCommand {
             guard let bench = Benchmark.named(benchmark) else { throw CLIError("unknown benchmark '\(benchmark)'") }
             guard let board = BoardProfile.named(profile) else { throw CLIError("unknown profile '\(profile)'") }
             let dut = try EmulatedDUT(model: try loadModel(model), benchmark: bench, profile: board)
-            let server = try PseudoTerminalServer(dut: dut)
+            let server = try PseudoTerminalServer(device: dut)
             // Written unbuffered so a parent process sees the path at once.
             FileHandle.standardOutput.write(Data("pty: \(server.path)\n".utf8))
             try? server.terminal.host.write(dut.boot())

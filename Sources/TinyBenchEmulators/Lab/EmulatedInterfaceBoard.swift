@@ -4,7 +4,7 @@ import TinyBench
 /// Board" protocol (`name`, `dut <command>`, `checkbaud`, `setbaud`), or, as
 /// `.arduino`, a board that only knows `name` and `dut` (the Arduino IO
 /// manager's name reply is not documented; `arduinoName` stands in for it).
-public final class EmulatedInterfaceBoard: LabDevice {
+public final class EmulatedInterfaceBoard: SerialDevice {
     public static let enhancedName = "tinyML Enhanced Interface Board"
     public static let arduinoName = "EEMBC IO manager (emulated)"
 

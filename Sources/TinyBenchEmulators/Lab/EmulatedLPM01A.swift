@@ -8,7 +8,7 @@ import TinyBench
 /// computed from the DUT's activity (4 significant digits, 0.2 % sample
 /// noise), `event <n> ris` before the sample in which a falling edge of the
 /// timestamp line lies, and `TimeStamp:` lines every 1000 samples.
-public final class EmulatedLPM01A: LabDevice {
+public final class EmulatedLPM01A: SerialDevice {
     /// Misbehaviour for tests: the failures users meet.
     public struct Faults: Sendable {
         /// Acknowledgements arrive this many seconds late (wall clock).

@@ -7,7 +7,7 @@ import TinyBench
 /// 32-bit samples at 100 kS/s: the DUT's current at the set voltage turned
 /// back into a 14-bit ADC value of the right range (with 0.3 % noise), the
 /// 6-bit counter, and the timestamp line on logic input D0.
-public final class EmulatedPPK2: LabDevice {
+public final class EmulatedPPK2: SerialDevice {
     public struct Faults: Sendable {
         /// Every n-th sample is not sent (the counter shows the gap; 0: none).
         public var dropEveryNthSample = 0

@@ -144,11 +144,3 @@ struct LabNoise {
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 }
-
-/// A device of the emulated lab behind a serial line: bytes from the host in,
-/// bytes to the host out, and output of its own accord (a monitor's stream).
-public protocol LabDevice: AnyObject {
-    func receive(_ bytes: [UInt8]) -> [UInt8]
-    /// What the device sends without being asked, up to the lab's present.
-    func poll() -> [UInt8]
-}

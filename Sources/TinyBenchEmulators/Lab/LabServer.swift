@@ -13,21 +13,17 @@ public final class LabServer: @unchecked Sendable {
 
     public let lab: EnergyLab
     public let interface: EmulatedInterfaceBoard
-    /// The serial monitor (LPM01A, PPK2) and its pseudo-terminal; nil for the JS220.
-    public let monitor: (any LabDevice)?
-    public let monitorTerminal: PseudoTerminal?
+    /// The serial monitor (LPM01A, PPK2); nil for the JS220.
+    public let monitor: (any SerialDevice)?
     /// The JS220, reached in process through the USB seam.
     public let usbMonitor: EmulatedJS220?
     public let monitorKind: Monitor
-    public let interfaceTerminal: PseudoTerminal
-    private let lock = NSLock()
-    private var running = true
-    private var threads = [Thread]()
-    private let finished = DispatchSemaphore(value: 0)
+    private let interfaceServer: PseudoTerminalServer
+    private let monitorServer: PseudoTerminalServer?
 
-    public var interfacePath: String { interfaceTerminal.path }
+    public var interfacePath: String { interfaceServer.path }
     /// The monitor's pseudo-terminal, or "in-process" for the JS220.
-    public var monitorPath: String { monitorTerminal?.path ?? "in-process" }
+    public var monitorPath: String { monitorServer?.path ?? "in-process" }
 
     /// A lab around `model`, with the given monitor and its faults (tests).
     public init(model: Model, benchmark: Benchmark, monitor: Monitor, profile: BoardProfile = .nucleoL4R5ZITFLM,
@@ -42,37 +38,14 @@ public final class LabServer: @unchecked Sendable {
         case .js220: self.monitor = nil
         }
         usbMonitor = monitor == .js220 ? EmulatedJS220(lab: lab, faults: jsFaults) : nil
-        interfaceTerminal = try PseudoTerminal()
-        monitorTerminal = monitor == .js220 ? nil : try PseudoTerminal()
+        interfaceServer = try PseudoTerminalServer(device: interface)
+        monitorServer = try self.monitor.map { try PseudoTerminalServer(device: $0) }
     }
 
-    /// Starts serving both devices in the background.
+    /// Starts serving the board and the serial monitor in the background.
     public func start() {
-        for index in 0..<(monitor == nil ? 1 : 2) {
-            let thread = Thread { [self] in
-                index == 0 ? serve(interface, interfaceTerminal.host) : serve(monitor!, monitorTerminal!.host)
-            }
-            thread.stackSize = 1 << 22
-            threads.append(thread)
-            thread.start()
-        }
-    }
-
-    private var isRunning: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return running
-    }
-
-    private func serve(_ device: any LabDevice, _ host: FileDescriptorTransport) {
-        defer { finished.signal() }
-        while isRunning {
-            // A client that closed its side shows as an error: wait for the next one.
-            let bytes = (try? host.read(timeout: .milliseconds(5))) ?? []
-            var out = bytes.isEmpty ? [] : device.receive(bytes)
-            out += device.poll()
-            if !out.isEmpty { try? host.write(out) }
-        }
+        interfaceServer.start()
+        monitorServer?.start()
     }
 
     /// A driver for the lab's monitor: over its pseudo-terminal, or in process for the JS220.
@@ -81,12 +54,9 @@ public final class LabServer: @unchecked Sendable {
         return try EnergyBench.openMonitor(EnergyBench.MonitorKind(rawValue: monitorKind.rawValue)!, port: monitorPath)
     }
 
-    /// Stops the threads and waits for them.
+    /// Stops serving and waits for the servers' threads.
     public func stop() {
-        lock.lock()
-        let wasRunning = running
-        running = false
-        lock.unlock()
-        if wasRunning { for _ in threads { finished.wait() } }
+        interfaceServer.stop()
+        monitorServer?.stop()
     }
 }
