@@ -34,7 +34,7 @@ final class BenchmarkIO {
         let oq = try output.requireQuantization("model output")
         (inputScale, inputZeroPoint) = (iq.scale, iq.zeroPoint)
         (outputScale, outputZeroPoint) = (oq.scale, oq.zeroPoint)
-        let expected = benchmark.id == "ad01" ? benchmark.inputBytes / 4 : benchmark.inputBytes
+        let expected = benchmark.modelInputElements
         guard input.byteCount == expected else {
             throw ModelError.badInput("a \(benchmark.id) DUT needs a model with \(expected) input elements; this one has \(input.byteCount)")
         }
@@ -46,7 +46,8 @@ final class BenchmarkIO {
     /// th_load_tensor: `bytes` is what `db` loaded (shorter input is zero-padded, as the firmware's buffer would be).
     func load(_ bytes: [UInt8]) {
         var data = bytes
-        if benchmark.id == "ad01" {
+        switch benchmark.inputEncoding {
+        case .float32:
             if data.count < benchmark.inputBytes { data += [UInt8](repeating: 0, count: benchmark.inputBytes - data.count) }
             floats = (0..<input.byteCount).map { i in
                 Float(bitPattern: UInt32(data[4 * i]) | UInt32(data[4 * i + 1]) << 8 | UInt32(data[4 * i + 2]) << 16 | UInt32(data[4 * i + 3]) << 24)
@@ -56,21 +57,21 @@ final class BenchmarkIO {
                 return UInt8(bitPattern: Int8(clamping: q))
             }
             try? interpreter.setInput(quantized)
-            return
+        case .int8, .uint8Offset128:
+            if data.count < input.byteCount { data += [UInt8](repeating: 0, count: input.byteCount - data.count) }
+            data = Array(data.prefix(input.byteCount))
+            if benchmark.inputEncoding == .uint8Offset128 {
+                data = data.map { $0 ^ 0x80 }   // uint8 − 128 as int8
+            }
+            try? interpreter.setInput(data)
         }
-        if data.count < input.byteCount { data += [UInt8](repeating: 0, count: input.byteCount - data.count) }
-        data = Array(data.prefix(input.byteCount))
-        if benchmark.id == "vww01" || benchmark.id == "ic01" {
-            data = data.map { $0 ^ 0x80 }   // uint8 − 128 as int8
-        }
-        try? interpreter.setInput(data)
     }
 
     /// th_results after an inference.
     func results() -> String {
         guard let raw = try? interpreter.output() else { return emptyResults }
         let values = raw.map { Float(Int32(Int8(bitPattern: $0)) - outputZeroPoint) * outputScale }
-        if benchmark.id == "ad01" {
+        if benchmark.inputEncoding == .float32 {
             var sum: Float = 0
             for (x, y) in zip(floats, values) { sum += (x - y) * (x - y) }
             return "m-results-[\(String(format: "%0.3f", sum / Float(values.count)))]"

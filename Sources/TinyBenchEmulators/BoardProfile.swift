@@ -1,3 +1,4 @@
+import TinyBench
 import TinyRuntime
 
 /// A named microcontroller setup whose time and power the emulated DUT models.
@@ -8,6 +9,10 @@ import TinyRuntime
 public struct BoardProfile: Sendable, Equatable {
     public let name: String
     public let description: String
+    /// The board, processor and memory the profile models (for the system description).
+    public let board: String
+    public let processor: String
+    public let memory: String
     public let clockHz: Double
     public let cost: CostModel
     /// Average power while inferring and while idle, in watts (for energy emulation).
@@ -25,6 +30,7 @@ public struct BoardProfile: Sendable, Equatable {
     public static let nucleoL4R5ZITFLM = BoardProfile(
         name: "nucleo-l4r5zi-tflm",
         description: "NUCLEO-L4R5ZI (Cortex-M4F, 120 MHz) running TFLM reference kernels",
+        board: "NUCLEO-L4R5ZI", processor: "Cortex-M4F", memory: "2 MB flash, 640 KB SRAM",
         clockHz: 120e6,
         cost: CostModel(cyclesPerConvMAC: 6.2, cyclesPerDepthwiseMAC: 22, cyclesPerFullyConnectedMAC: 4.4,
                         cyclesPerElementwiseOutput: 40, cyclesPerOutputElement: 25, cyclesPerOperator: 2000),
@@ -33,6 +39,15 @@ public struct BoardProfile: Sendable, Equatable {
     public static let all = [nucleoL4R5ZITFLM]
 
     public static func named(_ name: String) -> BoardProfile? { all.first { $0.name == name } }
+
+    /// What an emulated DUT with this profile is, for the results: every
+    /// field says it is emulated.
+    public var deviceDescription: DeviceDescription {
+        DeviceDescription(summary: "emulated (TinyRuntime + cost model of \(name))", timing: .costModel,
+                          board: "emulated \(board) (TinyBench cost model; not a measurement)",
+                          processor: "\(processor) (emulated)", clockHz: clockHz, memory: "\(memory) (emulated)",
+                          framework: "TinyRuntime (TFLM reference arithmetic)")
+    }
 
     /// Emulated microseconds for one inference of `model`.
     public func inferenceMicroseconds(_ model: Model) -> Double {

@@ -125,12 +125,16 @@ public final class EmulatedDUT: SerialDevice {
         case "name": lines.append("m-name-dut-[\(vendor)]")
         case "timestamp": lines += timestamp()
         case "profile": lines += ["m-profile-[\(Self.firmwareVersion)]", "m-model-[\(benchmark.id)]"]
-        case "help": lines += [Self.firmwareVersion, "", "help, name, timestamp, db load N | db HH.. | db print, infer N [W], results, \(ProtocolExtension.raw.rawValue)"]
+        case "help": lines += [Self.firmwareVersion, "", "help, name, timestamp, db load N | db HH.. | db print, infer N [W], results, " + ProtocolExtension.allCases.map(\.rawValue).joined(separator: ", ")]
         case "db": lines += database(Array(tokens.dropFirst()))
         case "infer": lines += infer(Array(tokens.dropFirst()))
         case "results": lines.append(lastResults.isEmpty ? adapter.emptyResults : lastResults)
         case ProtocolExtension.raw.rawValue:
             lines.append(ProtocolExtension.raw.replyPrefix + lastRawOutput.map { String(format: "%02x", $0) }.joined() + "]")
+        case ProtocolExtension.device.rawValue:
+            var description = profile.deviceDescription
+            description.summary = "emulated DUT (TinyRuntime + cost model of \(profile.name))"
+            lines.append(ProtocolExtension.device.replyPrefix + description.extensionReply + "]")
         default:
             // strtok on an empty command gives no token; the reference prints "(null)".
             lines.append("e-[Unknown command: \(tokens.first ?? "(null)")]")

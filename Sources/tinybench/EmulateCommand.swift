@@ -11,17 +11,15 @@ struct EmulateCommand: ParsableCommand {
         abstract: "Serve an emulated DUT (TinyRuntime + cost model) on a pseudo-terminal until interrupted.")
 
     @Option(help: "The .tflite model the DUT runs.") var model: String
-    @Option(help: "kws01, vww01, ad01 or ic01.") var benchmark: String
-    @Option(help: "Board profile.") var profile = BoardProfile.nucleoL4R5ZITFLM.name
+    @Option(help: "kws01, vww01, ad01 or ic01.") var benchmark: Benchmark
+    @Option(help: "Board profile.") var profile = BoardProfile.nucleoL4R5ZITFLM
     @Flag(help: "Serve on a pseudo-terminal (the only transport so far); its path is the first line printed.") var pty = false
 
     func run() throws {
         detachFromParent()
         try reportingErrors {
             guard pty else { throw CLIError("--pty is required: it is the only way to serve an emulated DUT so far") }
-            guard let bench = Benchmark.named(benchmark) else { throw CLIError("unknown benchmark '\(benchmark)'") }
-            guard let board = BoardProfile.named(profile) else { throw CLIError("unknown profile '\(profile)'") }
-            let dut = try EmulatedDUT(model: try loadModel(model), benchmark: bench, profile: board)
+            let dut = try EmulatedDUT(model: try loadModel(model), benchmark: benchmark, profile: profile)
             let server = try PseudoTerminalServer(device: dut)
             // Written unbuffered so a parent process sees the path at once.
             FileHandle.standardOutput.write(Data("pty: \(server.path)\n".utf8))

@@ -14,12 +14,12 @@ struct FirmwareCommand: ParsableCommand {
             abstract: "Write <out>/model.c: the model's weights and prepared layers for Firmware/runtime.")
 
         @Option(help: "The int8 .tflite model.") var model: String
-        @Option(help: "Benchmark the firmware reports (kws01, vww01, ad01, ic01).") var benchmark: String
+        @Option(help: "Benchmark the firmware reports (kws01, vww01, ad01, ic01).") var benchmark: Benchmark
         @Option(help: "Output folder.") var out: String
 
         func run() throws {
             try reportingErrors {
-                guard let bench = Benchmark.named(benchmark) else { throw CLIError("unknown benchmark '\(benchmark)'") }
+                let bench = benchmark
                 let generator = try FirmwareGenerator(modelBytes: readFile(model, what: "model"), benchmark: bench,
                                                       origin: URL(fileURLWithPath: model).lastPathComponent)
                 let (text, arena) = try generator.source()
@@ -35,26 +35,21 @@ struct FirmwareCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run golden cases (NNN.in/NNN.out) on a DUT through the protocol and compare its tb-raw output byte for byte.")
 
-        @Option(help: "The model the DUT runs (for its input quantization).") var model: String
-        @Option(help: "Benchmark (kws01, vww01, ad01, ic01).") var benchmark: String
+        @Option(help: "The model the DUT runs (for its input quantization; the emulated DUT runs it).") var model: String
+        @Option(help: "Benchmark (kws01, vww01, ad01, ic01).") var benchmark: Benchmark
         @Option(help: "Folder of NNN.in / NNN.out cases.") var cases: String
-        @Option(help: "Firmware (.elf) to run under QEMU.") var qemu: String?
-        @Option(help: "Serial port of a DUT running TinyBench firmware.") var port: String?
-        @Option(help: "Baud rate of the serial port.") var baud = 115_200
+        @OptionGroup(title: "Connection") var connection: ConnectionOptions
 
         func run() throws {
             try reportingErrors {
-                guard let bench = Benchmark.named(benchmark) else { throw CLIError("unknown benchmark '\(benchmark)'") }
-                let transport: any Transport
-                switch (qemu, port) {
-                case let (firmware?, nil): transport = try QEMUDevice(firmware: firmware)
-                case let (nil, path?): transport = try openSerialPort(path: path, baud: baud)
-                default: throw CLIError("give exactly one of --qemu FIRMWARE.elf and --port PORT")
-                }
-                defer { transport.close() }
+                let bench = benchmark
+                let duts = connection.duts()
+                guard duts.count == 1 else { throw CLIError("give one DUT: one --port, --qemu, or neither for the emulated DUT") }
+                let dut = try BenchDescription(duts: duts, profile: connection.profile.name, model: model).connectors()[0].connect(bench)
+                defer { dut.close() }
+                let transport = dut.transport
                 let client = DUTClient(transport: transport)
-                _ = DUTClient.bootBanner(transport)
-                let identity = try client.identify()
+                let identity = try client.identify(bootLines: dut.bootLines)
                 guard identity.model == bench.id else { throw CLIError("the DUT runs \(identity.model), not \(bench.id)") }
                 let check = ConformanceCheck(benchmark: bench, model: try loadModel(model))
                 let (checked, differences) = try check.run(client: client, cases: URL(fileURLWithPath: cases)) {
@@ -64,7 +59,7 @@ struct FirmwareCommand: ParsableCommand {
                 for d in differences.prefix(10) {
                     print("\(d.name): expected \(d.expected.map { String(format: "%02x", $0) }.joined()), got \(d.actual.map { String(format: "%02x", $0) }.joined())")
                 }
-                print("\(bench.id): \(checked - differences.count) of \(checked) cases identical on \(transport.endpoint)")
+                print("\(bench.id): \(checked - differences.count) of \(checked) cases identical on \(dut.device.summary)")
                 if !differences.isEmpty { throw ExitCode.failure }
             }
         }

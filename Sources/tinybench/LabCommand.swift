@@ -19,21 +19,20 @@ struct LabCommand: ParsableCommand {
             """)
 
     @Option(help: "The .tflite model the DUT runs.") var model: String
-    @Option(help: "kws01, vww01, ad01 or ic01.") var benchmark: String
-    @Option(help: "lpm01a or ppk2.") var monitor = "lpm01a"
-    @Option(help: "Board profile (its active and idle power drive the monitor).") var profile = BoardProfile.nucleoL4R5ZITFLM.name
+    @Option(help: "kws01, vww01, ad01 or ic01.") var benchmark: Benchmark
+    @Option(help: "lpm01a or ppk2.") var monitor = MonitorKind.lpm01a
+    @Option(help: "Board profile (its active and idle power drive the monitor).") var profile = BoardProfile.nucleoL4R5ZITFLM
+
+    func validate() throws {
+        guard !monitor.isUSB else {
+            throw ValidationError("the JS220 is a USB device and cannot be served on a pseudo-terminal: use `tinybench <benchmark> --mode energy --emulated-lab --monitor js220`")
+        }
+    }
 
     func run() throws {
         detachFromParent()
         try reportingErrors {
-            guard let bench = Benchmark.named(benchmark) else { throw CLIError("unknown benchmark '\(benchmark)'") }
-            guard let board = BoardProfile.named(profile) else { throw CLIError("unknown profile '\(profile)'") }
-            guard let kind = LabServer.Monitor(rawValue: monitor.lowercased()), kind != .js220 else {
-                throw CLIError(monitor.lowercased() == "js220"
-                    ? "the JS220 is a USB device and cannot be served on a pseudo-terminal: use `tinybench <benchmark> --mode energy --emulated-lab --monitor js220`"
-                    : "--monitor is lpm01a or ppk2")
-            }
-            let lab = try LabServer(model: try loadModel(model), benchmark: bench, monitor: kind, profile: board)
+            let lab = try LabServer(model: try loadModel(model), benchmark: benchmark, monitor: monitor, profile: profile)
             lab.start()
             FileHandle.standardOutput.write(Data("interface: \(lab.interfacePath)\nmonitor: \(lab.monitorPath)\n".utf8))
             FileHandle.standardOutput.write(Data(String(format: "true energy (cost model): %.3f uJ/inf.\n", lab.lab.trueMicrojoulesPerInference).utf8))

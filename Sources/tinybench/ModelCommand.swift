@@ -85,5 +85,5 @@ struct ModelCommand: ParsableCommand {
 }
 
 func loadModel(_ path: String) throws -> Model {
-    try Model(bytes: readFile(path, what: "model"))
+    try ModelFile(path: path).model()
 }

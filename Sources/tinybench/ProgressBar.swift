@@ -7,9 +7,13 @@ final class ProgressBar: @unchecked Sendable {
     private let enabled = isatty(2) != 0
     private var phaseStart = Date()
     private var phase = ""
+    /// Several DUTs report progress from their own threads.
+    private let lock = NSLock()
 
     func update(done: Int, total: Int, label: String) {
         guard enabled, total > 0 else { return }
+        lock.lock()
+        defer { lock.unlock() }
         // A phase is named by the label's first two words ("kws01 accuracy"); its ETA starts afresh.
         let key = label.split(separator: " ").prefix(2).joined(separator: " ")
         if key != phase {

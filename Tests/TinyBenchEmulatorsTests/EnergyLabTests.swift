@@ -20,7 +20,7 @@ struct EnergyLabTests {
     }
 
     /// One energy run of `benchmark` through a lab with `monitor` and the given faults.
-    static func run(_ benchmark: Benchmark, monitor: LabServer.Monitor, lpm: EmulatedLPM01A.Faults = .init(),
+    static func run(_ benchmark: Benchmark, monitor: MonitorKind, lpm: EmulatedLPM01A.Faults = .init(),
                     ppk: EmulatedPPK2.Faults = .init(), js: EmulatedJS220.Faults = .init(), resetBeforeDUTCommand: Int? = nil, windows: Int = 5,
                     configure: (any EnergyMonitor) -> Void = { _ in }) throws -> Outcome {
         let lab = try LabServer(model: try Model(bytes: HarnessData.modelBytes(benchmark.id)), benchmark: benchmark, monitor: monitor,
@@ -28,22 +28,20 @@ struct EnergyLabTests {
         lab.interface.resetBeforeDUTCommand = resetBeforeDUTCommand
         lab.start()
         defer { lab.stop() }
-        let kind = EnergyBench.MonitorKind(rawValue: monitor.rawValue)!
         let driver = try lab.openMonitorDriver()
         configure(driver)
         let data = try Dataset(root: HarnessData.demo, benchmark: benchmark)
-        let manifest = SessionManifest(benchmark: benchmark.id, port: lab.interfacePath, baud: nil, device: "energy lab (test)",
-                                       emulated: true, datasetPath: HarnessData.demo.path, datasetSHA256: "", modelPath: nil, modelSHA256: nil)
-        let connection = try EnergyBench.connect(interface: try openSerialPort(path: lab.interfacePath, baud: 115_200), monitor: driver,
-                                                 settings: MonitorSettings(voltage: 3.0, sampleRateHz: EnergyBench.sampleRate(kind), edge: EnergyBench.edge(kind)),
-                                                 bootSeconds: 0.05, manifest: manifest)
+        let connection = try EnergyBenchConnector.connect(interface: try openSerialPort(path: lab.interfacePath, baud: 115_200),
+                                                          port: lab.interfacePath, baud: nil, monitor: driver,
+                                                          settings: MonitorSpec(kind: monitor).settings, bootSeconds: 0.05,
+                                                          device: BoardProfile.nucleoL4R5ZITFLM.deviceDescription, model: nil)
         defer { connection.close() }
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-energy-\(UUID().uuidString)")
         var settings = SessionSettings()
         settings.mode = .energy
         settings.windows = windows
         let session = Session(client: DUTClient(transport: connection.transport), benchmark: benchmark, dataset: data,
-                              settings: settings, manifest: connection.manifest, output: output)
+                              settings: settings, manifest: try connection.manifest(for: benchmark, dataset: data), output: output)
         session.monitor = connection.monitor
         let result = try session.energy(bootLines: [])
         let folder = output.appendingPathComponent("\(benchmark.shortName)/energy")
@@ -51,8 +49,8 @@ struct EnergyLabTests {
         return Outcome(result: result, truth: lab.lab.trueMicrojoulesPerInference, resultsText: text, folder: folder, monitor: driver, lab: lab)
     }
 
-    @Test(arguments: Benchmark.all, [LabServer.Monitor.lpm01a, .ppk2])
-    func measuredEnergyIsWithinHalfAPercentOfTheTruth(benchmark: Benchmark, monitor: LabServer.Monitor) throws {
+    @Test(arguments: Benchmark.all, [MonitorKind.lpm01a, .ppk2])
+    func measuredEnergyIsWithinHalfAPercentOfTheTruth(benchmark: Benchmark, monitor: MonitorKind) throws {
         let o = try Self.run(benchmark, monitor: monitor)
         let measured = try #require(o.result.microjoulesPerInference, "\(o.resultsText)")
         #expect(abs(measured / o.truth - 1) < 0.005, "measured \(measured) uJ/inf., true \(o.truth)")
@@ -129,8 +127,8 @@ struct EnergyLabTests {
         #expect(o.resultsText.contains("lost timestamp event") && !o.resultsText.contains("Median energy cost is"), "\(o.resultsText)")
     }
 
-    @Test(arguments: [LabServer.Monitor.lpm01a, .ppk2])
-    func droppedSamplesMakeTheRunInvalid(monitor: LabServer.Monitor) throws {
+    @Test(arguments: [MonitorKind.lpm01a, .ppk2])
+    func droppedSamplesMakeTheRunInvalid(monitor: MonitorKind) throws {
         var lpm = EmulatedLPM01A.Faults(), ppk = EmulatedPPK2.Faults()
         lpm.dropEveryNthSample = 4999
         ppk.dropEveryNthSample = 400_000

@@ -64,22 +64,22 @@ final class FaultyTransport: Transport {
 
 struct FaultInjectionTests {
     /// A kws01 session in `mode` (short performance windows) over `transport`.
-    static func runSession(_ mode: RunMode, transport: Transport, dataset root: URL, output: URL) throws {
+    static func runSession(_ mode: ModeSelection, transport: Transport, dataset root: URL, output: URL) throws {
         var settings = SessionSettings()
         settings.mode = mode
         settings.attemptsPerSample = 6
         settings.minWindowSeconds = 1
         settings.targetWindowSeconds = 1.5
         let data = try Dataset(root: root, benchmark: .kws01)
-        let manifest = SessionManifest(benchmark: "kws01", port: "in-process", baud: nil, device: "emulated", emulated: true,
-                                       datasetPath: root.path, datasetSHA256: "", modelPath: nil, modelSHA256: nil)
+        let manifest = try SessionManifest(benchmark: .kws01, dataset: data, port: "in-process", baud: nil,
+                                           device: BoardProfile.nucleoL4R5ZITFLM.deviceDescription, model: nil)
         let client = DUTClient(transport: transport, timeouts: .init(line: 0.2, infer: 0.4))
         let session = Session(client: client, benchmark: .kws01, dataset: data, settings: settings, manifest: manifest, output: output)
         _ = try session.run()
     }
 
     /// The lines of a session's samples.jsonl.
-    static func records<T: Decodable>(_ output: URL, _ mode: RunMode) throws -> [T] {
+    static func records<T: Decodable>(_ output: URL, _ mode: ModeSelection) throws -> [T] {
         let text = try String(contentsOf: output.appendingPathComponent("kws/\(mode.rawValue)/samples.jsonl"), encoding: .utf8)
         return try text.split(separator: "\n").map { try JSONDecoder().decode(T.self, from: Data($0.utf8)) }
     }
@@ -111,7 +111,7 @@ struct FaultInjectionTests {
     /// Never a wrong number: with the link damaged, a run either gives the
     /// clean run's results, or stops with an error naming the sample or window
     /// while everything completed before it is kept, and correct.
-    static func checkFaults<T: Decodable>(_ mode: RunMode, seed: UInt64, expected: Int, agree: (T, T) -> Bool) throws {
+    static func checkFaults<T: Decodable>(_ mode: ModeSelection, seed: UInt64, expected: Int, agree: (T, T) -> Bool) throws {
         let (root, _) = try SessionTests.classifierDataset(.kws01)
         let model = try SharedModels.anyModel("kws01")
         let cleanOutput = SessionTests.tempDir()

@@ -37,15 +37,15 @@ struct SessionTests {
         return (root, Double(correct) / Double(count))
     }
 
-    static func session(_ b: Benchmark, dataset root: URL, mode: RunMode, output: URL) throws -> Session {
+    static func session(_ b: Benchmark, dataset root: URL, mode: ModeSelection, output: URL) throws -> Session {
         var settings = SessionSettings()
         settings.mode = mode
         settings.minWindowSeconds = 1
         settings.targetWindowSeconds = 1.5
         let dut = try EmulatedDUT(model: SharedModels.anyModel(b.id), benchmark: b)
         let data = try Dataset(root: root, benchmark: b)
-        let manifest = SessionManifest(benchmark: b.id, port: "in-process", baud: nil, device: "emulated", emulated: true,
-                                       datasetPath: root.path, datasetSHA256: try data.checksum(), modelPath: nil, modelSHA256: nil)
+        let manifest = try SessionManifest(benchmark: b, dataset: data, port: "in-process", baud: nil,
+                                           device: BoardProfile.nucleoL4R5ZITFLM.deviceDescription, model: nil)
         return Session(client: DUTClient(transport: EmulatedTransport(dut: dut)), benchmark: b, dataset: data,
                        settings: settings, manifest: manifest, output: output)
     }
@@ -130,8 +130,8 @@ struct SessionTests {
         // The DUT runs ic01; the session asks for kws01.
         let dut = try EmulatedDUT(model: SharedModels.anyModel("ic01"), benchmark: .ic01)
         let data = try Dataset(root: root, benchmark: .kws01)
-        let manifest = SessionManifest(benchmark: "kws01", port: "in-process", baud: nil, device: "emulated", emulated: true,
-                                       datasetPath: root.path, datasetSHA256: "", modelPath: nil, modelSHA256: nil)
+        let manifest = try SessionManifest(benchmark: .kws01, dataset: data, port: "in-process", baud: nil,
+                                           device: BoardProfile.nucleoL4R5ZITFLM.deviceDescription, model: nil)
         let session = Session(client: DUTClient(transport: EmulatedTransport(dut: dut)), benchmark: .kws01, dataset: data,
                               settings: SessionSettings(), manifest: manifest, output: Self.tempDir())
         #expect(throws: (any Error).self) { try session.run() }
@@ -145,8 +145,8 @@ struct SessionTests {
         var reader = LineReader()
         let boot = reader.feed(try transport.read(timeout: .zero))
         let data = try Dataset(root: root, benchmark: .kws01)
-        let manifest = SessionManifest(benchmark: "kws01", port: "in-process", baud: nil, device: "emulated", emulated: true,
-                                       datasetPath: root.path, datasetSHA256: "", modelPath: nil, modelSHA256: nil)
+        let manifest = try SessionManifest(benchmark: .kws01, dataset: data, port: "in-process", baud: nil,
+                                           device: BoardProfile.nucleoL4R5ZITFLM.deviceDescription, model: nil)
         var settings = SessionSettings()
         settings.mode = .performance
         let session = Session(client: DUTClient(transport: transport), benchmark: .kws01, dataset: data,

@@ -150,10 +150,14 @@ struct InterfaceBoardTests {
     }
 
     @Test func monitorSpecifications() throws {
-        #expect(try EnergyBench.parseMonitor("lpm01a:/dev/ttyACM1") == (.lpm01a, "/dev/ttyACM1"))
-        #expect(try EnergyBench.parseMonitor("PPK2:/dev/ttyACM2") == (.ppk2, "/dev/ttyACM2"))
-        #expect(throws: EnergyMonitorError.self) { try EnergyBench.parseMonitor("lpm01a") }
-        #expect(throws: EnergyMonitorError.self) { try EnergyBench.parseMonitor("otii:/dev/x") }
+        #expect(try MonitorSpec.parse("lpm01a:/dev/ttyACM1") == MonitorSpec(kind: .lpm01a, port: "/dev/ttyACM1"))
+        #expect(try MonitorSpec.parse("PPK2:/dev/ttyACM2") == MonitorSpec(kind: .ppk2, port: "/dev/ttyACM2"))
+        #expect(throws: EnergyMonitorError.self) { try MonitorSpec.parse("lpm01a") }
+        #expect(throws: EnergyMonitorError.self) { try MonitorSpec.parse("otii:/dev/x") }
+        // The emulated lab hosts the monitor: the kind alone is enough.
+        #expect(try MonitorSpec.parse("ppk2", portRequired: false) == MonitorSpec(kind: .ppk2))
+        let js = try MonitorSpec.parse("js220", voltage: 1.8)
+        #expect(js.settings == MonitorSettings(voltage: 1.8, sampleRateHz: JS220.sampleRate, edge: .rising))
     }
 }
 
@@ -174,7 +178,7 @@ struct JS220ProtocolTests {
 
     @Test func noJS220ConnectedIsAClearError() {
         #expect {
-            _ = try EnergyBench.openMonitor(.js220, port: nil)
+            _ = try MonitorSpec(kind: .js220).open()
         } throws: { error in
             "\(error)".contains("16d0:10ba") || "\(error)".contains("libusb")
         }

@@ -1,4 +1,6 @@
-/// One MLPerf Tiny benchmark: what a sample is, how results decode, what is scored.
+/// One MLPerf Tiny benchmark: what a sample is, how it travels to the DUT, how
+/// results decode, what is scored. Code elsewhere asks these properties; it
+/// never compares benchmark ids.
 public struct Benchmark: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// How a DUT's results line becomes a prediction.
     public enum Metric: Sendable, Equatable, Hashable {
@@ -6,6 +8,41 @@ public struct Benchmark: Sendable, Equatable, Hashable, CustomStringConvertible 
         case top1(target: Double)
         /// The single result is an anomaly score; ROC AUC over files against the target.
         case auc(target: Double)
+
+        /// The quality target (a fraction for top-1, an AUC).
+        public var target: Double {
+            switch self {
+            case .top1(let t), .auc(let t): t
+            }
+        }
+    }
+
+    /// What the bytes of a sample are, and what the reference submitter code's
+    /// `th_load_tensor` does with them.
+    public enum InputEncoding: Sendable, Equatable, Hashable {
+        /// int8 features, copied into the model's input as they are (kws01).
+        case int8
+        /// uint8 RGB; the DUT subtracts 128 to get the int8 input (vww01, ic01).
+        case uint8Offset128
+        /// Little-endian float32 values the DUT quantizes with the model's input
+        /// scale and zero point (round half away from zero, clamp), keeping the
+        /// floats to score the reconstruction (ad01).
+        case float32
+
+        /// Bytes per model input element on the wire.
+        public var bytesPerElement: Int { self == .float32 ? 4 : 1 }
+    }
+
+    /// The public raw data a dataset is prepared from (`tinybench dataset prepare`).
+    public enum RawData: Sendable, Equatable, Hashable {
+        /// Speech Commands v0.02 wavs → MFCC features.
+        case speechCommands
+        /// Visual Wake Words person / non-person JPEG folders.
+        case personImages
+        /// ToyADMOS / DCASE 2020 task 2 machine sounds → log-mel spectrograms.
+        case machineSounds
+        /// CIFAR-10 test batch.
+        case cifar10
     }
 
     /// The model string a DUT reports in `m-model-[...]`, e.g. `kws01`.
@@ -19,6 +56,8 @@ public struct Benchmark: Sendable, Equatable, Hashable, CustomStringConvertible 
     public let inputBytes: Int
     /// Window stride in bytes for benchmarks that infer several windows per file (ad01).
     public let windowStride: Int?
+    public let inputEncoding: InputEncoding
+    public let rawData: RawData
     /// Number of classes (2 for ad01: normal/anomaly labels).
     public let classes: Int
     public let metric: Metric
@@ -33,18 +72,21 @@ public struct Benchmark: Sendable, Equatable, Hashable, CustomStringConvertible 
         return (fileBytes - inputBytes) / stride + 1
     }
 
+    /// Elements of the model input one inference needs.
+    public var modelInputElements: Int { inputBytes / inputEncoding.bytesPerElement }
+
     public static let kws01 = Benchmark(id: "kws01", shortName: "kws", title: "keyword spotting", fileBytes: 490,
-                                        inputBytes: 490, windowStride: nil, classes: 12, metric: .top1(target: 0.90),
-                                        referenceWarmups: 10)
+                                        inputBytes: 490, windowStride: nil, inputEncoding: .int8, rawData: .speechCommands,
+                                        classes: 12, metric: .top1(target: 0.90), referenceWarmups: 10)
     public static let vww01 = Benchmark(id: "vww01", shortName: "vww", title: "visual wake words", fileBytes: 27648,
-                                        inputBytes: 27648, windowStride: nil, classes: 2, metric: .top1(target: 0.80),
-                                        referenceWarmups: 5)
+                                        inputBytes: 27648, windowStride: nil, inputEncoding: .uint8Offset128, rawData: .personImages,
+                                        classes: 2, metric: .top1(target: 0.80), referenceWarmups: 5)
     public static let ic01 = Benchmark(id: "ic01", shortName: "ic", title: "image classification", fileBytes: 3072,
-                                       inputBytes: 3072, windowStride: nil, classes: 10, metric: .top1(target: 0.85),
-                                       referenceWarmups: 5)
+                                       inputBytes: 3072, windowStride: nil, inputEncoding: .uint8Offset128, rawData: .cifar10,
+                                       classes: 10, metric: .top1(target: 0.85), referenceWarmups: 5)
     public static let ad01 = Benchmark(id: "ad01", shortName: "ad", title: "anomaly detection", fileBytes: 102_400,
-                                       inputBytes: 2560, windowStride: 512, classes: 2, metric: .auc(target: 0.85),
-                                       referenceWarmups: 10)
+                                       inputBytes: 2560, windowStride: 512, inputEncoding: .float32, rawData: .machineSounds,
+                                       classes: 2, metric: .auc(target: 0.85), referenceWarmups: 10)
 
     public static let all: [Benchmark] = [.kws01, .vww01, .ad01, .ic01]
 

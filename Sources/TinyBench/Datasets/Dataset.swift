@@ -17,16 +17,20 @@ public struct Dataset: Sendable {
     public let directory: URL
     public let entries: [Entry]
 
-    /// Reads and checks `y_labels.csv` and that every listed file exists with
+    /// The name of the labels file in ``directory``.
+    public let labelsFile: String
+
+    /// Reads and checks the labels file and that every listed file exists with
     /// the benchmark's size; the sample bytes themselves are read on demand.
-    public init(root: URL, benchmark: Benchmark) throws(DatasetError) {
+    public init(root: URL, benchmark: Benchmark, layout: DatasetLayout = DatasetLayout()) throws(DatasetError) {
         self.benchmark = benchmark
-        directory = root.appendingPathComponent(benchmark.id)
+        directory = root.appendingPathComponent(layout.folder ?? benchmark.id)
+        labelsFile = layout.labels
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .missingDirectory(directory.path)
         }
-        let labels = directory.appendingPathComponent("y_labels.csv")
+        let labels = directory.appendingPathComponent(labelsFile)
         guard let data = FileManager.default.contents(atPath: labels.path) else { throw .missingLabels(labels.path) }
         guard let text = String(data: data, encoding: .utf8) else { throw .badRow(file: labels.path, line: 1, "not UTF-8 text") }
         entries = try Self.parse(text, path: labels.path, benchmark: benchmark)
@@ -84,14 +88,28 @@ public struct Dataset: Sendable {
         return [UInt8](data)
     }
 
-    /// SHA-256 over `y_labels.csv` and every sample file in order: identifies the data in results.
+    /// SHA-256 over the labels file and every sample file in order: identifies the data in results.
     public func checksum() throws(DatasetError) -> String {
         var hasher = SHA256()
-        let labels = directory.appendingPathComponent("y_labels.csv").path
+        let labels = directory.appendingPathComponent(labelsFile).path
         guard let data = FileManager.default.contents(atPath: labels) else { throw .missingLabels(labels) }
         hasher.update(data)
         for i in entries.indices { hasher.update(try sample(i)) }
         return hasher.hexDigest()
+    }
+}
+
+/// Where a benchmark's files are under a dataset root: `<root>/<folder>/<labels>`,
+/// by default `<root>/<benchmark id>/y_labels.csv` (the MLCommons runner's
+/// tests YAML may name another folder and truth file).
+public struct DatasetLayout: Sendable, Equatable {
+    /// The folder under the root; nil: the benchmark's id.
+    public var folder: String?
+    public var labels: String
+
+    public init(folder: String? = nil, labels: String = "y_labels.csv") {
+        self.folder = folder
+        self.labels = labels
     }
 }
 

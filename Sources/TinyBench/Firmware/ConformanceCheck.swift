@@ -24,10 +24,10 @@ public struct ConformanceCheck {
 
     /// The bytes to `db load` for a case's raw int8 model input.
     public func wireBytes(forModelInput input: [UInt8]) throws -> [UInt8] {
-        switch benchmark.id {
-        case "vww01", "ic01":
+        switch benchmark.inputEncoding {
+        case .uint8Offset128:
             return input.map { $0 ^ 0x80 }
-        case "ad01":
+        case .float32:
             // float = (q - zero point) · scale; the DUT's quantization maps it back to q exactly.
             let tensor = model.main.tensors[model.main.inputs[0]]
             let q = try tensor.requireQuantization("model input")
@@ -35,7 +35,7 @@ public struct ConformanceCheck {
                 let x = Float(Int32(Int8(bitPattern: b)) - q.zeroPoint) * q.scale
                 return withUnsafeBytes(of: x.bitPattern.littleEndian, Array.init)
             }
-        default:
+        case .int8:
             return input
         }
     }

@@ -6,7 +6,53 @@ public enum ProtocolExtension: String, CaseIterable, Sendable {
     /// `tb-raw%` → `m-tb-raw-[<hex>]`: the raw bytes of the model's output
     /// tensor after the last inference, for byte-exact comparisons.
     case raw = "tb-raw"
+    /// `tb-device%` → `m-tb-device-[key=value;...]`: what the DUT is and where
+    /// its time comes from (`timing=cost-model`, `summary=...`, `board=...`,
+    /// `processor=...`, `clock-hz=...`, `memory=...`, `framework=...`), so a
+    /// modelled DUT behind a serial port is labelled as such.
+    case device = "tb-device"
 
     /// The reply line's prefix, e.g. `m-tb-raw-[`.
     public var replyPrefix: String { "m-\(rawValue)-[" }
+}
+
+extension DeviceDescription {
+    /// The `tb-device` reply body for this description (values hold no `;` or `]`).
+    public var extensionReply: String {
+        var pairs = [("timing", timing.rawValue), ("summary", summary)]
+        if let board { pairs.append(("board", board)) }
+        if let processor { pairs.append(("processor", processor)) }
+        if let clockHz { pairs.append(("clock-hz", String(Int(clockHz)))) }
+        if let memory { pairs.append(("memory", memory)) }
+        if let framework { pairs.append(("framework", framework)) }
+        return pairs.map { "\($0.0)=\($0.1.filter { $0 != ";" && $0 != "]" })" }.joined(separator: ";")
+    }
+
+    /// A description from a `tb-device` reply body, or nil when it names no known timing source.
+    public init?(extensionReply body: String) {
+        var fields = [String: String]()
+        for pair in body.split(separator: ";") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            if kv.count == 2 { fields[kv[0]] = kv[1] }
+        }
+        guard let timing = fields["timing"].flatMap(Timing.init(rawValue:)), let summary = fields["summary"] else { return nil }
+        self.init(summary: summary, timing: timing, board: fields["board"], processor: fields["processor"],
+                  clockHz: fields["clock-hz"].flatMap(Double.init), memory: fields["memory"], framework: fields["framework"])
+    }
+}
+
+extension DUTClient {
+    /// The negotiated `tb-device` extension: the DUT's own description, or
+    /// nil when it does not know the extension (any stock firmware).
+    public func deviceDescription() throws(DUTError) -> DeviceDescription? {
+        let lines: [String]
+        do {
+            lines = try command(ProtocolExtension.device.rawValue)
+        } catch .deviceError {
+            return nil
+        }
+        let prefix = ProtocolExtension.device.replyPrefix
+        guard let line = lines.first(where: { $0.hasPrefix(prefix) }) else { return nil }
+        return DeviceDescription(extensionReply: String(line.dropFirst(prefix.count).prefix { $0 != "]" }))
+    }
 }

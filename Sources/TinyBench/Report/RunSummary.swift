@@ -50,16 +50,26 @@ public struct RunSummary: Sendable, Codable {
                 microjoulesPerInference = result.microjoulesPerInference
                 averagePowerWatts = result.averagePowerWatts
                 energyProblems = result.problems
-            default:
+            case .accuracy:
                 quality = metric == "AUC" ? result.auc : result.top1
                 targetMet = result.targetMet
             }
+        }
+
+        /// The devices that produced the row, from their manifests.
+        public mutating func describe(_ manifests: [SessionManifest]) {
+            var summaries = [String]()
+            for m in manifests where !summaries.contains(m.device.summary) { summaries.append(m.device.summary) }
+            device = summaries.joined(separator: " + ")
+            emulated = manifests.contains { $0.emulated }
         }
     }
 
     public var tool = "tinybench \(TinyBenchInfo.version)"
     public var output: String
     public var rows: [Row] = []
+    /// Benchmarks of `all` that no DUT of the bench runs.
+    public var skipped: [String] = []
 
     public init(output: String) {
         self.output = output
@@ -107,6 +117,7 @@ public struct RunSummary: Sendable, Codable {
         if rows.contains(where: { $0.emulated && ($0.throughput != nil || $0.microjoulesPerInference != nil) }) {
             text += "\n* emulated timing" + (withEnergy ? " and energy" : "") + " (see the device line), not a measurement on a board"
         }
+        if !skipped.isEmpty { text += "\nnot run (no DUT of the bench runs them): " + skipped.joined(separator: ", ") }
         text += "\nsession: \(output)"
         return text
     }

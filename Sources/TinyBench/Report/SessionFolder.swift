@@ -10,24 +10,30 @@ public struct SessionFolder {
     }
 
     /// The modes present for `benchmark`, in run order.
-    public func modes(_ benchmark: Benchmark) -> [RunMode] {
-        [.performance, .accuracy, .energy].filter {
+    public func modes(_ benchmark: Benchmark) -> [Mode] {
+        Mode.allCases.filter {
             FileManager.default.fileExists(atPath: folder(benchmark, $0).appendingPathComponent("results.json").path)
         }
     }
 
-    func folder(_ benchmark: Benchmark, _ mode: RunMode) -> URL {
+    func folder(_ benchmark: Benchmark, _ mode: Mode) -> URL {
         url.appendingPathComponent(benchmark.shortName).appendingPathComponent(mode.rawValue)
     }
 
     /// One row per benchmark found, from every mode's results.json.
     public func summary() throws -> RunSummary {
+        try read().summary
+    }
+
+    /// The summary and every manifest found.
+    private func read() throws -> (summary: RunSummary, manifests: [SessionManifest]) {
         var summary = RunSummary(output: url.path)
+        var all = [SessionManifest]()
         let decoder = JSONDecoder()
         for benchmark in Benchmark.all {
             let modes = modes(benchmark)
             guard !modes.isEmpty else { continue }
-            var devices = [String]()
+            var manifests = [SessionManifest]()
             var row = RunSummary.Row(benchmark: benchmark, device: "", emulated: false)
             for mode in modes {
                 let folder = folder(benchmark, mode)
@@ -48,7 +54,7 @@ public struct SessionFolder {
                         case .top1(let t): result.targetMet = r.top1.map { $0 >= t }
                         case .auc(let t): result.targetMet = r.auc.map { $0 >= t }
                         }
-                    default:
+                    case .energy:
                         let r = try decoder.decode(EnergyReport.self, from: data)
                         manifest = r.manifest
                         result.microjoulesPerInference = r.medianMicrojoulesPerInference
@@ -59,14 +65,14 @@ public struct SessionFolder {
                     throw SessionFolderError.unreadable(folder.appendingPathComponent("results.json").path, "\(error)")
                 }
                 row.add(result)
-                if !devices.contains(manifest.device) { devices.append(manifest.device) }
-                row.emulated = row.emulated || manifest.emulated
+                manifests.append(manifest)
             }
-            row.device = devices.joined(separator: " + ")
+            row.describe(manifests)
             summary.rows.append(row)
+            all += manifests
         }
         guard !summary.rows.isEmpty else { throw SessionFolderError.empty(url.path) }
-        return summary
+        return (summary, all)
     }
 
     /// Copies each mode's log.txt, results.txt and results.json (and, for
@@ -101,23 +107,31 @@ public struct SessionFolder {
     }
 
     /// `systems/<system>.json` with the fields the checker reads, filled from
-    /// the session where it knows them; an existing file (edited by the
-    /// submitter) is left alone.
+    /// the devices' descriptions where they say (a modelled device says so in
+    /// its fields); an existing file (edited by the submitter) is left alone.
     private func writeSystemDescription(_ url: URL) throws {
         guard !FileManager.default.fileExists(atPath: url.path) else { return }
-        let emulated = (try? summary())?.rows.contains { $0.emulated } ?? false
+        let devices = ((try? read())?.manifests ?? []).map(\.device)
+        let modelled = devices.filter { $0.timing.isModelled }
         let fill = "to be filled in by the submitter"
+        /// The distinct values of one field over the devices, or the placeholder.
+        func field(_ value: (DeviceDescription) -> String?) -> String {
+            var values = [String]()
+            for v in devices.compactMap(value) where !values.contains(v) { values.append(v) }
+            return values.isEmpty ? fill : values.joined(separator: "; ")
+        }
         let fields: [String: String] = [
-            "Status": emulated ? "rdi" : "available",
-            "Board Name": emulated ? "emulated NUCLEO-L4R5ZI (TinyBench cost model; not a measurement)" : fill,
-            "Processor(s) Name": emulated ? "Cortex-M4F (emulated)" : fill,
-            "Processor(s) Frequencies": emulated ? "120 MHz (emulated)" : fill,
-            "Processor memory type and capacity": emulated ? "2 MB flash, 640 KB SRAM (emulated)" : fill,
+            "Status": modelled.isEmpty ? "available" : "rdi",
+            "Board Name": field(\.board),
+            "Processor(s) Name": field(\.processor),
+            "Processor(s) Frequencies": field { $0.clockHz.map { "\(Int($0 / 1e6)) MHz" } },
+            "Processor memory type and capacity": field(\.memory),
             "Accelerator": "none",
             "Accelerator(s) Frequencies": "none",
             "Accelerator memory type and capacity": "none",
-            "Hardware Notes": emulated ? "results produced by TinyBench's emulated DUT and energy lab" : fill,
-            "Inference Framework": emulated ? "TinyRuntime (TFLM reference arithmetic)" : fill,
+            "Hardware Notes": modelled.isEmpty ? fill
+                : "not a measurement on a board: " + Set(modelled.map(\.summary)).sorted().joined(separator: "; "),
+            "Inference Framework": field(\.framework),
             "Software Libraries": fill,
             "Software Notes": "measured with \(TinyBenchInfo.version.isEmpty ? "tinybench" : "tinybench \(TinyBenchInfo.version)")",
         ]

@@ -42,16 +42,14 @@ extension Session {
     /// results.txt says why.
     public func energy(bootLines: [String]) throws -> ModeResult {
         guard let monitor else { throw SessionError.noMonitor }
-        let folder = try prepareFolder("energy")
-        let log = try SessionLog(url: folder.appendingPathComponent("log.txt"))
-        let samples = try JSONLines(url: folder.appendingPathComponent("samples.jsonl"))
-        client.log = { log.write($0) }
+        let record = try openRecord(.energy)
+        let log = record.log
         defer { client.log = nil }
         manifest.monitor = monitor.identity
         manifest.monitorSettings = monitor.settings
         log.write("# monitor: \(monitor.identity.model) \(monitor.identity.firmware), \(monitor.settings.voltage) V, \(monitor.settings.sampleRateHz) Hz, \(monitor.settings.edge) edge")
         _ = try identifyAndCheck(bootLines: bootLines, log: log)
-        let warmups = benchmark.referenceWarmups
+        let warmups = self.warmups
 
         progress?(0, settings.windows, "energy calibration")
         let calibration = try withRetries("calibrating energy mode") { () throws -> EnergyWindowAnalysis in
@@ -75,14 +73,14 @@ extension Session {
                 try loadChecked(input)
                 return try acquire(monitor, n, warmup: warmups, expectedSeconds: perInference * Double(n + warmups), log: log)
             }
-            let files = try saveTrace(trace, analysis: analysis, name: "window-\(w + 1)", in: folder)
+            let files = try saveTrace(trace, analysis: analysis, name: "window-\(w + 1)", in: record)
             let window = EnergyWindow(file: entry.file, inferences: n, warmups: warmups, analysis: analysis, traceFiles: files)
-            try samples.append(window)
+            try record.samples.append(window)
             log.write("# window \(w + 1): " + (analysis.valid ? "\(analysis.microjoulesPerInference!) uJ/inf." : "invalid: \(analysis.problems.joined(separator: "; "))"))
             windows.append(window)
         }
         progress?(settings.windows, settings.windows, "energy done")
-        return try energyReport(windows, folder: folder)
+        return try energyReport(windows, record: record)
     }
 
     /// One acquisition around `infer n warmup`: waits until both timestamp
@@ -126,7 +124,7 @@ extension Session {
         return (trace, EnergyWindowAnalysis(trace: trace, inferences: n, minimumSeconds: settings.minWindowSeconds))
     }
 
-    private func energyReport(_ windows: [EnergyWindow], folder: URL) throws -> ModeResult {
+    private func energyReport(_ windows: [EnergyWindow], record: ModeRecord) throws -> ModeResult {
         let name = benchmark.shortName
         var problems = [String]()
         if windows.count != 5 { problems.append("\(windows.count) windows where the rules ask for 5") }
@@ -134,7 +132,7 @@ extension Session {
             problems.append("window \(i + 1): " + w.analysis.problems.joined(separator: "; "))
         }
         let valid = problems.isEmpty
-        let label = manifest.emulated ? " (emulated energy, not a measurement on a board: \(manifest.device))" : ""
+        let label = modelledLabel("energy")
         var lines = [String]()
         if let m = manifest.monitor, let s = manifest.monitorSettings {
             lines.append("\(name) energy: monitor \(m.model) (\(m.firmware)), \(String(format: "%.3f", s.voltage)) V, \(Int(s.sampleRateHz)) samples/s, \(s.edge) edge")
@@ -147,7 +145,7 @@ extension Session {
                 lines.append("\(name) energy: window \(i + 1): \(w.file) INVALID: \(a.problems.joined(separator: "; "))")
             }
         }
-        var result = ModeResult(mode: .energy, folder: folder)
+        var result = ModeResult(mode: .energy, folder: record.folder)
         result.problems = problems
         let energies = windows.compactMap(\.analysis.microjoulesPerInference)
         let powers = windows.compactMap(\.analysis.averagePowerWatts)
@@ -161,15 +159,15 @@ extension Session {
         } else {
             lines.append("\(name) energy: INVALID run, no energy score: \(problems.joined(separator: " | "))")
         }
-        try write(lines, to: folder.appendingPathComponent("results.txt"))
-        try writeJSON(EnergyReport(manifest: manifest, settings: settings, windows: windows, medianMicrojoulesPerInference: median,
-                                   medianPowerWatts: power, valid: valid, problems: problems),
-                      to: folder.appendingPathComponent("results.json"))
+        try record.writeResults(lines)
+        try record.writeJSON(EnergyReport(manifest: manifest, settings: settings, windows: windows, medianMicrojoulesPerInference: median,
+                                          medianPowerWatts: power, valid: valid, problems: problems))
         return result
     }
 
     /// `<name>.samples.f32`, `<name>.json` and `<name>.svg` in `folder`.
-    private func saveTrace(_ trace: EnergyTrace, analysis: EnergyWindowAnalysis, name: String, in folder: URL) throws -> [String] {
+    private func saveTrace(_ trace: EnergyTrace, analysis: EnergyWindowAnalysis, name: String, in record: ModeRecord) throws -> [String] {
+        let folder = record.folder
         let samplesFile = "\(name).samples.f32"
         var raw = [UInt8]()
         raw.reserveCapacity(trace.energies.count * 4)
@@ -178,9 +176,9 @@ extension Session {
             raw += [UInt8(bits & 0xFF), UInt8(bits >> 8 & 0xFF), UInt8(bits >> 16 & 0xFF), UInt8(bits >> 24)]
         }
         try Data(raw).write(to: folder.appendingPathComponent(samplesFile))
-        try writeJSON(TraceRecord(samplesFile: samplesFile, samplePeriodSeconds: trace.samplePeriod, sampleCount: trace.energies.count,
-                                  events: trace.events, gaps: trace.gaps, warnings: trace.warnings, analysis: analysis),
-                      to: folder.appendingPathComponent("\(name).json"))
+        try record.writeJSON(TraceRecord(samplesFile: samplesFile, samplePeriodSeconds: trace.samplePeriod, sampleCount: trace.energies.count,
+                                         events: trace.events, gaps: trace.gaps, warnings: trace.warnings, analysis: analysis),
+                             name: "\(name).json")
         let svg = TracePlot(trace: trace, analysis: analysis, title: "\(benchmark.shortName) energy \(name)").svg()
         try Data(svg.utf8).write(to: folder.appendingPathComponent("\(name).svg"))
         return [samplesFile, "\(name).json", "\(name).svg"]

@@ -1,103 +1,160 @@
 import Foundation
 
-/// An open link to a DUT for one benchmark, and what the results should
-/// record about it.
-public struct DUTConnection {
-    public var transport: any Transport
-    public var manifest: SessionManifest
-    /// Energy mode: the monitor powering the DUT (closed with the connection).
-    public var monitor: (any EnergyMonitor)?
-    /// Called after the transport and monitor are closed (e.g. to stop an emulated lab).
-    public var onClose: (() -> Void)?
-
-    public init(transport: any Transport, manifest: SessionManifest, monitor: (any EnergyMonitor)? = nil,
-                onClose: (() -> Void)? = nil) {
-        self.transport = transport
-        self.manifest = manifest
-        self.monitor = monitor
-        self.onClose = onClose
-    }
-
-    /// Closes the DUT's link and the monitor (which switches the DUT off).
-    public func close() {
-        transport.close()
-        monitor?.close()
-        onClose?()
-    }
-}
-
-/// Runs one or more benchmarks one after another into one session folder
-/// (`<output>/<kws|vww|ad|ic>/<mode>/`), keeps going when one fails, and
-/// summarises them in `<output>/summary.txt` and `summary.json`.
-public final class SuiteRun {
+/// Runs benchmarks into one session folder (`<output>/<kws|vww|ad|ic>/<mode>/`)
+/// on one or more DUTs, keeps going when one fails, and summarises them in
+/// `<output>/summary.txt` and `summary.json`.
+///
+/// With several DUTs, each board runs the benchmark its firmware was built
+/// for (asked over the link) and DUTs that run any benchmark (emulated) take
+/// the others in turn; different DUTs run at the same time. Identical DUTs of
+/// one benchmark share its accuracy run (see ``Session/accuracy(bootLines:peers:)``);
+/// performance and energy run on the first of them.
+public final class SuiteRun: @unchecked Sendable {
     public let benchmarks: [Benchmark]
     public let datasetRoot: URL
     public let settings: SessionSettings
     public let output: URL
     public var timeouts = DUTClient.Timeouts()
-    /// Progress callback: (benchmark, done, total, phase).
-    public var progress: ((Benchmark, Int, Int, String) -> Void)?
-    /// Called when a benchmark has finished (or failed), with its row.
-    public var finished: ((RunSummary.Row) -> Void)?
-    private let connect: (Benchmark, Dataset) throws -> DUTConnection
+    /// Where each benchmark's files are under the root, by benchmark id (default `<id>/y_labels.csv`).
+    public var layouts: [String: DatasetLayout] = [:]
+    /// When true (`all`), a benchmark that no DUT runs is left out and noted instead of failing.
+    public var skipBenchmarksWithoutDUT = false
+    /// Progress callback: (benchmark, done, total, phase). Called from the thread of the DUT that made progress.
+    public var progress: (@Sendable (Benchmark, Int, Int, String) -> Void)?
+    /// Called when a benchmark has finished (or failed), with its row; one call at a time.
+    public var finished: (@Sendable (RunSummary.Row) -> Void)?
+    private let connectors: [any DUTConnector]
+    private let lock = NSLock()
 
-    /// `connect` opens the DUT for a benchmark whose dataset has been checked.
     public init(benchmarks: [Benchmark], datasetRoot: URL, settings: SessionSettings, output: URL,
-                connect: @escaping (Benchmark, Dataset) throws -> DUTConnection) {
+                connectors: [any DUTConnector]) {
         self.benchmarks = benchmarks
         self.datasetRoot = datasetRoot
         self.settings = settings
         self.output = output
-        self.connect = connect
+        self.connectors = connectors
+    }
+
+    /// The benchmarks given to each group of DUTs.
+    struct Assignment {
+        var benchmarks: [Benchmark]
+        var connectors: [any DUTConnector]
     }
 
     public func run() throws -> RunSummary {
+        let (assignments, skipped) = try plan()
         var summary = RunSummary(output: output.path)
-        for benchmark in benchmarks {
-            let row = runOne(benchmark)
-            summary.rows.append(row)
-            finished?(row)
-            try summary.write()
-        }
+        summary.skipped = skipped.map(\.id)
+        runConcurrently(assignments.map { assignment in
+            {
+                for benchmark in assignment.benchmarks {
+                    let row = self.runOne(benchmark, on: assignment.connectors)
+                    self.lock.lock()
+                    summary.rows.append(row)
+                    summary.rows.sort { self.order($0.benchmark) < self.order($1.benchmark) }
+                    self.finished?(row)
+                    try? summary.write()
+                    self.lock.unlock()
+                }
+            }
+        })
+        try summary.write()
         return summary
     }
 
-    private func runOne(_ benchmark: Benchmark) -> RunSummary.Row {
+    private func order(_ id: String) -> Int { benchmarks.firstIndex { $0.id == id } ?? benchmarks.count }
+
+    /// Which DUTs run which benchmarks. One DUT runs every benchmark asked
+    /// for (a board then runs the one its firmware has, which the session
+    /// checks); several DUTs are asked what their firmware runs.
+    func plan() throws -> (assignments: [Assignment], skipped: [Benchmark]) {
+        if connectors.count == 1 && benchmarks.count == 1 {
+            return ([Assignment(benchmarks: benchmarks, connectors: connectors)], [])
+        }
+        var boards = [Benchmark: [any DUTConnector]]()
+        var flexible = [any DUTConnector]()
+        for connector in connectors {
+            let benchmark: Benchmark?
+            do {
+                benchmark = try connector.firmwareBenchmark()
+            } catch {
+                throw SuiteRunError.cannotAsk(connector.label, error)
+            }
+            if let benchmark { boards[benchmark, default: []].append(connector) } else { flexible.append(connector) }
+        }
+        var assignments = [Assignment]()
+        var skipped = [Benchmark]()
+        var unserved = [Benchmark]()
+        for benchmark in benchmarks {
+            if let duts = boards[benchmark] {
+                assignments.append(Assignment(benchmarks: [benchmark], connectors: duts))
+            } else {
+                unserved.append(benchmark)
+            }
+        }
+        if flexible.isEmpty {
+            guard skipBenchmarksWithoutDUT || unserved.isEmpty else {
+                throw SuiteRunError.noDUT(unserved, connectors.map(\.label))
+            }
+            skipped = unserved
+        } else {
+            // Benchmarks no board runs go to the DUTs that run anything, in turn.
+            for (i, benchmark) in unserved.enumerated() {
+                let k = i % flexible.count
+                if let a = assignments.firstIndex(where: { $0.connectors.count == 1 && $0.connectors[0].label == flexible[k].label }) {
+                    assignments[a].benchmarks.append(benchmark)
+                } else {
+                    assignments.append(Assignment(benchmarks: [benchmark], connectors: [flexible[k]]))
+                }
+            }
+        }
+        return (assignments, skipped)
+    }
+
+    private func runOne(_ benchmark: Benchmark, on connectors: [any DUTConnector]) -> RunSummary.Row {
         var row = RunSummary.Row(benchmark: benchmark, device: "not reached", emulated: false)
         do {
-            let data = try Dataset(root: datasetRoot, benchmark: benchmark)
-            let connection = try connect(benchmark, data)
-            defer { connection.close() }
-            row.device = connection.manifest.device
-            row.emulated = connection.manifest.emulated
-            let client = DUTClient(transport: connection.transport, timeouts: timeouts)
-            let boot = DUTClient.bootBanner(connection.transport)
-            let session = Session(client: client, benchmark: benchmark, dataset: data, settings: settings,
-                                  manifest: connection.manifest, output: output)
-            session.progress = { [weak self] in self?.progress?(benchmark, $0, $1, $2) }
-            session.monitor = connection.monitor
-            let modes: [RunMode] = switch settings.mode {
-            case .all: [.performance, .accuracy]
-            default: [settings.mode]
+            let data = try Dataset(root: datasetRoot, benchmark: benchmark, layout: layouts[benchmark.id] ?? DatasetLayout())
+            var connections = [DUTConnection]()
+            defer { connections.forEach { $0.close() } }
+            for connector in connectors { connections.append(try connector.connect(benchmark)) }
+            let manifests = try connections.map { try $0.manifest(for: benchmark, dataset: data) }
+            row.describe(manifests)
+            let sessions = zip(connections, manifests).map { connection, manifest in
+                let session = Session(client: DUTClient(transport: connection.transport, timeouts: timeouts), benchmark: benchmark,
+                                      dataset: data, settings: settings, manifest: manifest, output: output)
+                session.progress = { [weak self] in self?.progress?(benchmark, $0, $1, $2) }
+                session.monitor = connection.monitor
+                return session
             }
-            for mode in modes {
+            let peers = zip(sessions, connections).dropFirst().map { AccuracyPeer(session: $0, bootLines: $1.bootLines) }
+            for mode in settings.mode.modes {
                 do {
                     switch mode {
-                    case .performance: row.add(try session.performance(bootLines: boot))
-                    case .accuracy: row.add(try session.accuracy(bootLines: boot))
-                    default: row.add(try session.energy(bootLines: boot))
+                    case .accuracy: row.add(try sessions[0].accuracy(bootLines: connections[0].bootLines, peers: peers))
+                    case .performance, .energy: row.add(try sessions[0].run(mode, bootLines: connections[0].bootLines))
                     }
                 } catch {
                     row.error = "\(mode.rawValue) mode: \(error)"
                     break
                 }
-                // The DUT may have said it is emulated (behind a port).
-                row.device = session.manifest.device
-                row.emulated = session.manifest.emulated
             }
         } catch {
             row.error = "\(error)"
         }
         return row
+    }
+}
+
+/// Why a run over several DUTs could not be planned.
+public enum SuiteRunError: Error, CustomStringConvertible {
+    case cannotAsk(String, Error)
+    case noDUT([Benchmark], [String])
+
+    public var description: String {
+        switch self {
+        case let .cannotAsk(dut, error): "cannot ask the DUT on \(dut) for the one benchmark its firmware was built for: \(error)"
+        case let .noDUT(benchmarks, duts): "no DUT runs \(benchmarks.map(\.id).joined(separator: ", ")) (DUTs: \(duts.joined(separator: ", ")))"
+        }
     }
 }

@@ -12,8 +12,11 @@ import Glibc
 /// nanosecond of virtual time), so its timings are deterministic and are
 /// instruction counts, not a board's time.
 public final class QEMUDevice: Transport {
-    /// What results record about the machine.
-    public static let description = "QEMU mps2-an386 (Cortex-M4F), instruction-count time (1 instruction = 1 ns), not board time"
+    /// What results record about the machine: its time is an instruction count, not a board's.
+    public static let deviceDescription = DeviceDescription(
+        summary: "QEMU mps2-an386 (Cortex-M4F), instruction-count time (1 instruction = 1 ns), not board time",
+        timing: .instructionCount, board: "QEMU mps2-an386 (emulated Cortex-M4 board; no board's timing)",
+        processor: "Cortex-M4F (emulated by QEMU)", framework: "TinyBench firmware runtime (TFLM reference arithmetic)")
 
     public let endpoint: String
     public let pid: pid_t

@@ -6,18 +6,13 @@ import TinyRuntime
 /// to them through the real serial code path (`--interface`, `--monitor`).
 /// The JS220 is a USB device: it stays in process (``usbMonitor``).
 public final class LabServer: @unchecked Sendable {
-    /// Which emulated monitor powers the DUT.
-    public enum Monitor: String, Sendable, CaseIterable {
-        case lpm01a, ppk2, js220
-    }
-
     public let lab: EnergyLab
     public let interface: EmulatedInterfaceBoard
     /// The serial monitor (LPM01A, PPK2); nil for the JS220.
     public let monitor: (any SerialDevice)?
     /// The JS220, reached in process through the USB seam.
     public let usbMonitor: EmulatedJS220?
-    public let monitorKind: Monitor
+    public let monitorKind: MonitorKind
     private let interfaceServer: PseudoTerminalServer
     private let monitorServer: PseudoTerminalServer?
 
@@ -26,7 +21,7 @@ public final class LabServer: @unchecked Sendable {
     public var monitorPath: String { monitorServer?.path ?? "in-process" }
 
     /// A lab around `model`, with the given monitor and its faults (tests).
-    public init(model: Model, benchmark: Benchmark, monitor: Monitor, profile: BoardProfile = .nucleoL4R5ZITFLM,
+    public init(model: Model, benchmark: Benchmark, monitor: MonitorKind, profile: BoardProfile = .nucleoL4R5ZITFLM,
                 board: InterfaceBoard.Kind = .enhanced, lpmFaults: EmulatedLPM01A.Faults = .init(),
                 ppkFaults: EmulatedPPK2.Faults = .init(), jsFaults: EmulatedJS220.Faults = .init()) throws {
         lab = try EnergyLab(model: model, benchmark: benchmark, profile: profile)
@@ -51,7 +46,7 @@ public final class LabServer: @unchecked Sendable {
     /// A driver for the lab's monitor: over its pseudo-terminal, or in process for the JS220.
     public func openMonitorDriver() throws -> any EnergyMonitor {
         if let usbMonitor { return try JS220(device: usbMonitor) }
-        return try EnergyBench.openMonitor(EnergyBench.MonitorKind(rawValue: monitorKind.rawValue)!, port: monitorPath)
+        return try MonitorSpec(kind: monitorKind, port: monitorPath).open()
     }
 
     /// Stops serving and waits for the servers' threads.

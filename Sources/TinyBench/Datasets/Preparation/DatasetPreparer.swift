@@ -1,4 +1,5 @@
 import Foundation
+import TinyRuntime
 
 /// Converts public raw data into the EEMBC layout `Dataset` reads
 /// (`tinybench dataset prepare`). Each benchmark's conversion is described in
@@ -14,6 +15,29 @@ public struct DatasetPreparer {
         self.benchmark = benchmark
         self.source = source
         self.output = output
+    }
+
+    /// Converts the source as the benchmark's raw data requires. `labels` (a
+    /// MLPerf Tiny y_labels.csv read by ``labelList(_:)``) selects and orders
+    /// the files; `model` gives kws01 the int8 input quantization of its features.
+    public func prepare(labels: [(file: String, label: Int)]?, model: Model?) throws -> Int {
+        switch benchmark.rawData {
+        case .speechCommands:
+            guard labels == nil else {
+                throw PreparationError.badSource(source.path, "the \(benchmark.id) list names files by their position in TensorFlow Datasets' test stream, which cannot be matched to wav files; omit the label list (Docs/datasets.md)")
+            }
+            guard let model else {
+                throw PreparationError.badSource(source.path, "\(benchmark.id) features are quantized with a model's input parameters: pass the model")
+            }
+            let input = model.main.tensors[model.main.inputs[0]]
+            guard let q = input.quantization, input.type == .int8 else {
+                throw PreparationError.badSource(source.path, "the model has no int8 quantized input")
+            }
+            return try prepareKeywordSpotting(inputScale: q.scale, inputZeroPoint: q.zeroPoint)
+        case .personImages: return try prepareVisualWakeWords(labels: labels)
+        case .machineSounds: return try prepareAnomalyDetection(labels: labels)
+        case .cifar10: return try prepareImageClassification(labels: labels)
+        }
     }
 
     /// Speech Commands wavs → 49×10 int8 MFCC quantized with the model's input parameters.

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import TinyBench
+import TinyBenchEmulators
+
+extension Benchmark: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let b = Benchmark.named(argument) else { return nil }
+        self = b
+    }
+    public static var allValueStrings: [String] { all.flatMap { [$0.shortName, $0.id] } }
+    public var defaultValueDescription: String { id }
+}
+
+/// The benchmark argument of a run: one benchmark, or all of them.
+enum BenchmarkSelection: ExpressibleByArgument, Equatable {
+    case one(Benchmark)
+    case all
+
+    init?(argument: String) {
+        if argument.lowercased() == "all" {
+            self = .all
+        } else if let b = Benchmark(argument: argument) {
+            self = .one(b)
+        } else {
+            return nil
+        }
+    }
+
+    static var allValueStrings: [String] { Benchmark.allValueStrings + ["all"] }
+
+    var benchmarks: [Benchmark] {
+        switch self {
+        case .one(let b): [b]
+        case .all: Benchmark.all
+        }
+    }
+}
+
+extension BoardProfile: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let p = BoardProfile.named(argument) else { return nil }
+        self = p
+    }
+    public static var allValueStrings: [String] { all.map(\.name) }
+    public var defaultValueDescription: String { name }
+}
+
+extension ModeSelection: ExpressibleByArgument {}
+extension MonitorKind: ExpressibleByArgument {}
+extension EmulatedConnector.Hosting: ExpressibleByArgument {}
+
+/// How the DUTs of a run or a check are reached: serial ports and remote
+/// URLs, QEMU firmware, or the emulated DUT (the default).
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .customLong("port"),
+            help: "DUT serial port, pseudo-terminal, or remote port rfc2217://HOST:PORT | socket://HOST:PORT; repeat for several DUTs (without any, the emulated DUT runs).")
+    var ports: [String] = []
+    @Option(help: "Run this firmware (.elf) under QEMU (mps2-an386) and benchmark it over its serial line; timings are instruction counts.")
+    var qemu: String?
+    @Option(help: "Baud rate of the DUT's serial port.") var baud = 115_200
+    @Option(help: "Board profile of the emulated DUT.") var profile = BoardProfile.nucleoL4R5ZITFLM
+    @Option(help: "Where the emulated DUT runs: in-process, or pty (served on a pseudo-terminal: the real serial code path).")
+    var emulator = EmulatedConnector.Hosting.inProcess
+
+    func validate() throws {
+        guard baud > 0 else { throw ValidationError("--baud must be positive") }
+        guard qemu == nil || ports.isEmpty else { throw ValidationError("--qemu starts its own DUT: do not also give --port") }
+    }
+
+    /// The DUTs the options name: ports, QEMU, or else one emulated DUT
+    /// (none in energy mode, where the DUT sits behind the interface board).
+    func duts(emulatedByDefault: Bool = true) -> [BenchDescription.DUT] {
+        if let qemu { return [.qemu(firmware: qemu)] }
+        if !ports.isEmpty { return ports.map { .port($0, baud: baud) } }
+        return emulatedByDefault ? [.emulated(pty: emulator == .pseudoTerminal)] : []
+    }
+}
+
+/// Energy mode's bench: the interface board and the monitor, or the emulated lab.
+struct EnergyOptions: ParsableArguments {
+    @Option(help: "Energy mode: serial port (or remote URL) of the interface board (STM32H573I-DK or Arduino IO manager).")
+    var interface: String?
+    @Option(help: "Energy mode: lpm01a:PORT, ppk2:PORT or js220 (USB; experimental: not yet verified on hardware); with --emulated-lab just lpm01a, ppk2 or js220 (default lpm01a).",
+            transform: { try MonitorSpec.parse($0, portRequired: false) })
+    var monitor: MonitorSpec?
+    @Option(help: "Energy mode: the DUT's supply voltage set on the monitor.") var voltage = 3.0
+    @Flag(help: "Energy mode against the emulated lab: an emulated DUT behind an emulated interface board, powered by an emulated monitor, on pseudo-terminals.")
+    var emulatedLab = false
+
+    func validate() throws {
+        guard voltage.isFinite, voltage > 0 else { throw ValidationError("--voltage must be a positive number of volts") }
+        if let monitor, !emulatedLab, !monitor.kind.isUSB, monitor.port == nil {
+            throw ValidationError("\(monitor.kind.rawValue) needs its serial port: --monitor \(monitor.kind.rawValue):/dev/ttyACM1")
+        }
+        if interface != nil && monitor == nil && !emulatedLab {
+            throw ValidationError("energy mode needs --monitor lpm01a:PORT|ppk2:PORT|js220 beside --interface")
+        }
+    }
+
+    /// The energy bench the options describe, or nil when they name none.
+    var bench: BenchDescription.EnergyBench? {
+        guard interface != nil || monitor != nil || emulatedLab else { return nil }
+        var spec = monitor ?? MonitorSpec(kind: .lpm01a)
+        spec.settings.voltage = voltage
+        return .init(interface: interface, monitor: spec, emulatedLab: emulatedLab)
+    }
+}
