@@ -158,4 +158,38 @@ struct SessionTests {
             #expect("\(error)".contains("energy timestamp mode"))
         }
     }
+
+    /// Accuracy shared among three in-process DUTs: results merged in dataset order, equal to one DUT's.
+    @Test func accuracySharedAmongIdenticalDUTsEqualsOneDUTs() throws {
+        let (root, _) = try Self.classifierDataset(.ic01)
+        let one = try Self.session(.ic01, dataset: root, mode: .accuracy, output: Self.tempDir())
+        let alone = try one.accuracy(bootLines: [])
+        let output = Self.tempDir()
+        let sessions = try (0..<3).map { _ in try Self.session(.ic01, dataset: root, mode: .accuracy, output: output) }
+        let shared = try sessions[0].accuracy(bootLines: [], peers: sessions.dropFirst().map { AccuracyPeer(session: $0, bootLines: []) })
+        #expect(shared.top1 == alone.top1)
+        func samples(_ folder: URL) throws -> [AccuracySample] {
+            struct Report: Decodable { var samples: [AccuracySample] }
+            return try JSONDecoder().decode(Report.self, from: Data(contentsOf: folder.appendingPathComponent("results.json"))).samples
+        }
+        #expect(try samples(shared.folder) == samples(alone.folder))
+        #expect(try samples(shared.folder).map(\.file) == (0..<8).map { "f\($0).bin" })
+    }
+
+    @Test func differentDUTsDoNotShareAnAccuracyRun() throws {
+        let (root, _) = try Self.classifierDataset(.kws01)
+        let output = Self.tempDir()
+        let first = try Self.session(.kws01, dataset: root, mode: .accuracy, output: output)
+        let data = try Dataset(root: root, benchmark: .kws01)
+        let other = try EmulatedDUT(model: SharedModels.anyModel("kws01"), benchmark: .kws01, vendor: "another vendor's DUT")
+        let manifest = try SessionManifest(benchmark: .kws01, dataset: data, port: "second", baud: nil,
+                                           device: BoardProfile.nucleoL4R5ZITFLM.deviceDescription, model: nil)
+        let second = Session(client: DUTClient(transport: EmulatedTransport(dut: other)), benchmark: .kws01, dataset: data,
+                             settings: SessionSettings(), manifest: manifest, output: output)
+        #expect {
+            _ = try first.accuracy(bootLines: [], peers: [AccuracyPeer(session: second, bootLines: [])])
+        } throws: { error in
+            "\(error)".contains("shared only among identical DUTs") && "\(error)".contains("another vendor's DUT")
+        }
+    }
 }
