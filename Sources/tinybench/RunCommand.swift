@@ -19,7 +19,7 @@ struct RunCommand: ParsableCommand {
 
     @Argument(help: "Benchmark: kws, vww, ad, ic (kws01 etc. accepted), or all (emulated DUT only).")
     var benchmark: String
-    @Option(help: "Serial port of the DUT (without it, the emulated DUT runs in-process).") var port: String?
+    @Option(help: "Serial port of the DUT: a device, rfc2217://HOST:PORT or socket://HOST:PORT (without it, the emulated DUT runs in-process).") var port: String?
     @Option(help: "Run this firmware (.elf) under QEMU (mps2-an386) and benchmark it over its serial line; timings are instruction counts.")
     var qemu: String?
     @Option(help: "Baud rate of the serial port.") var baud = 115_200

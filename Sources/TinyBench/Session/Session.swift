@@ -371,6 +371,8 @@ public final class Session {
             manifest.emulated = true
             manifest.device = "emulated DUT '\(identity.name)' on \(manifest.port)"
         }
+        // The endpoint carries the baud rate an RFC 2217 server acknowledged.
+        log.write("# port: \(client.transport.endpoint)")
         log.write("# DUT: \(identity.name), \(identity.profile), model \(identity.model)")
         guard identity.model == benchmark.id else { throw SessionError.wrongModel(dut: identity.model, requested: benchmark.id) }
         return identity
