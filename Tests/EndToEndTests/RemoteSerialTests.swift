@@ -72,7 +72,7 @@ struct RemoteSerialTests {
         defer { server.stop() }
 
         // Watch the line's output speed while the run goes on (only look: reading would steal bytes).
-        let terminal = open(dut.pty, O_RDWR | O_NOCTTY | O_NONBLOCK)
+        let terminal = open(dut.pty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         defer { if terminal >= 0 { close(terminal) } }
         let watcher = terminal >= 0 ? SpeedWatcher(terminal) : nil
         defer { _ = watcher?.stop() }
@@ -199,7 +199,7 @@ struct RemoteSerialTests {
 
         /// A port nothing listens on: bound to port 0, read back, released.
         static func freePort() throws -> UInt16 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
             defer { close(fd) }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)

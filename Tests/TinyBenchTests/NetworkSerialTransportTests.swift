@@ -192,6 +192,8 @@ struct NetworkSerialTransportTests {
         ("rfc2217://127.0.0.1", "no port"),
         ("rfc2217://127.0.0.1:", "no port"),
         ("rfc2217://:2217", "no host"),
+        ("rfc2217://[::1]", "no port"),
+        ("rfc2217://[::1]2217", "no port"),
         ("rfc2217://127.0.0.1:70000", "port '70000' is not a number from 1 to 65535"),
         ("socket://127.0.0.1:0", "port '0' is not a number from 1 to 65535"),
         ("socket://127.0.0.1:22x", "port '22x' is not a number from 1 to 65535"),
@@ -323,7 +325,9 @@ final class FakeServer: @unchecked Sendable {
     }
 
     init(_ script: @escaping @Sendable (Peer) throws -> Void) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec, like the accepted socket: a child another test spawns
+        // meanwhile must not keep this connection open after it is closed here.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         var address = Self.loopback(port: 0)
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         guard bound == 0, listen(fd, 1) == 0 else {
@@ -338,6 +342,7 @@ final class FakeServer: @unchecked Sendable {
             guard poll(&p, 1, 5000) > 0 else { return fail("no client connected within 5 s") }
             let client = accept(fd, nil, nil)
             guard client >= 0 else { return fail("accept failed") }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             defer { close(client) }
             var yes: Int32 = 1
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -363,7 +368,7 @@ final class FakeServer: @unchecked Sendable {
 
     /// A port on 127.0.0.1 that nothing listens on (bound, then released).
     static func unusedPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         defer { close(fd) }
         var address = loopback(port: 0)
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }

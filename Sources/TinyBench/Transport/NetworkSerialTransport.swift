@@ -354,7 +354,9 @@ public final class NetworkSerialTransport: Transport {
         var entry: UnsafeMutablePointer<addrinfo>? = list
         while let info = entry?.pointee {
             entry = info.ai_next
-            let fd = socket(info.ai_family, info.ai_socktype, info.ai_protocol)
+            // Close-on-exec: a process started meanwhile (QEMU, an emulator) must not hold the
+            // connection open after we close it, or the server would never see it end.
+            let fd = socket(info.ai_family, info.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.ai_protocol)
             guard fd >= 0 else {
                 failure = String(cString: strerror(errno))
                 continue
@@ -384,7 +386,7 @@ public final class NetworkSerialTransport: Transport {
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
             return fd
         }
-        throw .io("cannot connect to \(address.host):\(address.port) (\(url)): \(failure)")
+        throw .io("cannot connect to \(address.hostAndPort) (\(url)): \(failure)")
     }
 }
 
@@ -394,6 +396,7 @@ extension NetworkSerialTransport {
         var scheme: Scheme
         var host: String
         var port: Int
+        var hostAndPort: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
         init(_ url: String) throws(TransportError) {
             let usage = "expected rfc2217://HOST:PORT or socket://HOST:PORT"
@@ -407,7 +410,7 @@ extension NetworkSerialTransport {
             if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
                 hostPart = authority[authority.index(after: authority.startIndex)..<close]
                 let rest = authority[authority.index(after: close)...]
-                portPart = rest.hasPrefix(":") ? rest.dropFirst() : (rest.isEmpty ? nil : rest)
+                portPart = rest.hasPrefix(":") ? rest.dropFirst() : nil
             } else if let colon = authority.lastIndex(of: ":") {
                 hostPart = authority[..<colon]
                 portPart = authority[authority.index(after: colon)...]
