@@ -26,6 +26,7 @@ public final class NetworkSerialTransport: Transport {
 
     /// The URL as given, e.g. `rfc2217://127.0.0.1:23456`.
     public let url: String
+    /// `rfc2217` or `socket`, from the URL.
     public let scheme: Scheme
     /// The baud rate the RFC 2217 server acknowledged last (nil for `socket://`).
     public private(set) var acknowledgedBaud: Int?
@@ -110,9 +111,8 @@ public final class NetworkSerialTransport: Transport {
     /// Changes the baud rate (RFC 2217 only) and waits for the server to acknowledge it.
     public func setBaud(_ baud: Int) throws(TransportError) {
         try requireRFC2217("change the baud rate")
-        guard baud > 0, baud <= Int(UInt32.max) else { throw .io("cannot set \(baud) baud on \(url): not a baud rate") }
         let before = acknowledgementCount(Command.setBaudRate)
-        try sendCommand(Command.setBaudRate, value: withUnsafeBytes(of: UInt32(baud).bigEndian, Array.init))
+        try sendCommand(Command.setBaudRate, value: try baudValue(baud))
         try awaitBaudAcknowledgement(baud, after: before)
     }
 
@@ -133,13 +133,13 @@ public final class NetworkSerialTransport: Transport {
     // MARK: - RFC 2217 negotiation
 
     private func negotiate(baud: Int) throws(TransportError) {
-        guard baud > 0, baud <= Int(UInt32.max) else { throw .io("cannot set \(baud) baud on \(url): not a baud rate") }
+        let value = try baudValue(baud)
         offered.insert(Telnet.comPortOption)
         localOptions.insert(Telnet.comPortOption)
         try send([Telnet.iac, Telnet.will, Telnet.comPortOption], what: "negotiation")
         // Sent at once (the server handles them in order), then only the baud rate's answer is required.
         let before = acknowledgementCount(Command.setBaudRate)
-        try sendCommand(Command.setBaudRate, value: withUnsafeBytes(of: UInt32(baud).bigEndian, Array.init))
+        try sendCommand(Command.setBaudRate, value: value)
         try sendCommand(Command.setDataSize, value: [8])
         try sendCommand(Command.setParity, value: [Command.parityNone])
         try sendCommand(Command.setStopSize, value: [Command.oneStopBit])
@@ -152,6 +152,12 @@ public final class NetworkSerialTransport: Transport {
             // The server does not answer purges: no way to tell old bytes from new.
             purging = false
         }
+    }
+
+    /// SET-BAUDRATE's value: 4 bytes, big-endian (0 would only ask for the current rate).
+    private func baudValue(_ baud: Int) throws(TransportError) -> [UInt8] {
+        guard baud > 0, baud <= Int(UInt32.max) else { throw .io("cannot set \(baud) baud on \(url): not a baud rate") }
+        return withUnsafeBytes(of: UInt32(baud).bigEndian, Array.init)
     }
 
     private func awaitBaudAcknowledgement(_ baud: Int, after before: Int) throws(TransportError) {
@@ -473,7 +479,7 @@ extension NetworkSerialTransport {
 /// between calls, so a command or subnegotiation split across reads (down to
 /// one byte per read) is still recognised.
 struct TelnetDecoder {
-    enum Piece: Equatable {
+    enum Piece {
         case data([UInt8])
         case negotiation(verb: UInt8, option: UInt8)
         /// The bytes between IAC SB and IAC SE, with doubled 255s undone.
