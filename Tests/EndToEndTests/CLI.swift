@@ -54,11 +54,13 @@ enum CLI {
         return (pid, lines[0])
     }
 
-    /// A background CLI process and its first `count` lines of standard output.
-    static func start(_ arguments: [String], lines count: Int, timeout: Double = 20) throws -> (pid: pid_t, lines: [String]) {
+    /// A background CLI process (or another program, found on PATH when not a
+    /// path) and its first `count` lines of standard output.
+    static func start(_ arguments: [String], lines count: Int, timeout: Double = 20,
+                      executable: String = binary.path) throws -> (pid: pid_t, lines: [String]) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw Failure("pipe failed") }
-        let pid = try spawn(arguments, stdoutDescriptor: fds[1], stderrPath: "/dev/null")
+        let pid = try spawn(arguments, executable: executable, stdoutDescriptor: fds[1], stderrPath: "/dev/null")
         close(fds[1])
         defer { close(fds[0]) }
         var line = [UInt8]()

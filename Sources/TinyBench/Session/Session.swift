@@ -82,6 +82,8 @@ public final class Session {
     func identifyAndCheck(bootLines: [String], log: SessionLog) throws -> DUTIdentity {
         let identity = try withRetries("identifying the DUT") { try client.identify(bootLines: bootLines) }
         manifest.dut = identity
+        // The endpoint carries the baud rate an RFC 2217 server acknowledged.
+        log.write("# port: \(client.transport.endpoint)")
         log.write("# DUT: \(identity.name), \(identity.profile), model \(identity.model); \(manifest.device.summary)")
         guard identity.model == benchmark.id else { throw SessionError.wrongModel(dut: identity.model, requested: benchmark.id) }
         return identity

@@ -98,9 +98,11 @@ public final class SerialPortTransport: Transport {
     }
 }
 
-/// Opens the DUT's port: a pseudo-terminal (emulated DUT, QEMU, socat) through
-/// its file descriptor, anything else through libserialport.
+/// Opens the DUT's port: `rfc2217://HOST:PORT` or `socket://HOST:PORT` over the
+/// network, a pseudo-terminal (emulated DUT, QEMU, socat) through its file
+/// descriptor, anything else through libserialport.
 public func openSerialPort(path: String, baud: Int) throws(TransportError) -> any Transport {
+    if NetworkSerialTransport.handles(path) { return try NetworkSerialTransport(url: path, baud: baud) }
     if PseudoTerminal.isPseudoTerminal(path) {
         // A pseudo-terminal ignores the rate; keep a nominal one termios knows.
         return try FileDescriptorTransport(path: path, baud: FileDescriptorTransport.speeds[baud] == nil ? 115_200 : baud)
