@@ -243,4 +243,235 @@ struct DevicesFileTests {
         let error = #expect(throws: RunnerFileError.self) { try DevicesFile(contentsOf: "/nonexistent/devices.yaml") }
         #expect(error?.description == "/nonexistent/devices.yaml: no such file")
     }
+
+    // MARK: selecting
+
+    @Test func portsAreMatchedByUSBID() throws {
+        let file = try devices(bench)
+        let ports = [SerialPortInfo(path: "/dev/ttyS0", description: "ttyS0", transport: "native"), nucleo, lpm, h573]
+        let performance = try file.select(mode: .performance, serialPorts: ports, usbDevices: [], nameCheck: noNameCheck)
+        #expect(performance.interface?.entry.name == "stm32h573i-dk")
+        #expect(performance.interface?.port == "/dev/ttyACM0")
+        #expect(performance.interface?.match == .usbID(USBID(vendor: 0x0483, product: 0x374E)))
+        #expect(performance.power?.entry.name == "lpm01a")
+        #expect(performance.power?.baud == 3_686_400)
+        #expect(performance.dut?.port == "/dev/ttyACM2")
+        #expect(performance.dut?.baud == 115_200)
+        #expect(performance.duts.map(\.port) == ["/dev/ttyACM2"])
+        #expect(performance.dutBaud == 115_200)
+        #expect(performance.supplyVoltage == 1.8)
+        #expect(performance.notes.contains("/dev/ttyACM2 (USB 0483:374B, \"STM32 STLink\"): l4r5zi (dut) by USB ID"))
+        #expect(performance.notes.contains("arduino (interface) not found: wants USB 2341:0043 or 2341:0001 or 2A03:0043 or 2A03:0243"))
+
+        let energy = try file.select(mode: .energy, serialPorts: ports, usbDevices: [], nameCheck: noNameCheck)
+        #expect(energy.dut?.baud == 9600)
+        #expect(energy.dutBaud == 9600)
+    }
+
+    @Test func aGreaterPreferenceWinsWhicheverIsFoundFirst() throws {
+        let file = try devices(bench)
+        let both = try file.select(mode: .energy, serialPorts: [lpm], usbDevices: [js220], nameCheck: noNameCheck)
+        #expect(both.power?.entry.name == "lpm01a")
+        #expect(both.power?.port == "/dev/ttyACM1")
+        #expect(both.notes.contains("power: lpm01a (preference 2) kept over js220 (preference 1)"))
+
+        // The sww file's preferences: the js220, found last, replaces the lpm01a.
+        let swapped = try devices(bench.replacingOccurrences(of: "preference: 2 # wins over the js220", with: "preference: 1")
+            .replacingOccurrences(of: "interface: direct_usb\n  preference: 1", with: "interface: direct_usb\n  preference: 2"))
+        let js = try swapped.select(mode: .energy, serialPorts: [lpm], usbDevices: [js220], nameCheck: noNameCheck)
+        #expect(js.power?.entry.name == "js220")
+        #expect(js.power?.port == nil)
+        #expect(js.power?.match == .directUSB(js220))
+        #expect(js.notes.contains("power: js220 (preference 2) replaces lpm01a (preference 1)"))
+
+        // Equal preferences: the first found stays (pass 1, ports, before pass 3, USB devices).
+        let tie = try devices(bench.replacingOccurrences(of: "interface: direct_usb\n  preference: 1", with: "interface: direct_usb\n  preference: 2"))
+        #expect(try tie.select(mode: .energy, serialPorts: [lpm], usbDevices: [js220], nameCheck: noNameCheck).power?.entry.name == "lpm01a")
+    }
+
+    @Test func checkNameRejectsTheWrongBoard() throws {
+        let file = try devices(bench.replacingOccurrences(of: "- name: l4r5zi\n  type: dut\n", with: "- name: l4r5zi\n  type: dut\n  check_name: l4r5zi\n"))
+        var asked = [String]()
+        let answers = ["/dev/ttyACM2": "nucleo-u575", "/dev/ttyACM3": "l4r5zi"]
+        let selection = try file.select(mode: .energy, serialPorts: [nucleo, nucleo2], usbDevices: []) { path, baud in
+            asked.append("\(path)@\(baud)")
+            return answers[path]
+        }
+        #expect(asked == ["/dev/ttyACM2@9600", "/dev/ttyACM3@9600"])
+        #expect(selection.dut?.port == "/dev/ttyACM3")
+        #expect(selection.duts.count == 1)
+        #expect(selection.notes.contains(
+            "/dev/ttyACM2 (USB 0483:374B, \"STM32 STLink\"): l4r5zi (dut) matches by USB ID but answered name 'nucleo-u575', check_name wants 'l4r5zi': not associated"))
+        #expect(selection.notes.contains("/dev/ttyACM3 (USB 0483:374B, \"STM32 STLink\"): l4r5zi (dut) by USB ID, answered name 'l4r5zi'"))
+
+        // Only wrong or silent boards: no DUT, and the error says what was seen and why it was refused.
+        let none = try file.select(mode: .performance, serialPorts: [h573, nucleo, nucleo2], usbDevices: []) { path, _ in
+            if path == "/dev/ttyACM3" { throw TransportError.busy(path) }
+            return path == "/dev/ttyACM2" ? nil : "l4r5zi"
+        }
+        #expect(none.dut == nil && none.duts.isEmpty)
+        let error = #expect(throws: RunnerFileError.self) { try none.require(.dut) }
+        let message = error?.description ?? ""
+        #expect(message.hasPrefix("devices.yaml: no dut found for performance mode: l4r5zi wants USB 0483:374B answering name% with 'l4r5zi'"))
+        #expect(message.contains("serial ports seen: /dev/ttyACM0 (USB 0483:374E, \"STLINK-V3\"), /dev/ttyACM2"))
+        #expect(message.contains("/dev/ttyACM2 (USB 0483:374B, \"STM32 STLink\"): l4r5zi (dut) matches by USB ID but gave no m-name-dut-[...] answer to name% at 115200 baud"))
+        #expect(message.contains("could not be asked its name: serial port /dev/ttyACM3 is in use by another program"))
+        #expect(try none.require(.interface).port == "/dev/ttyACM0")
+    }
+
+    @Test func aPortRefusedByTheNameCheckCanStillMatchADescription() throws {
+        // The runner's second pass looks at every USB port the first did not
+        // associate, including those a name check refused.
+        let file = try devices("""
+            - name: l4r5zi
+              type: dut
+              check_name: l4r5zi
+              baud: 115200
+              usb: {0x0483: 0x374B}
+            - name: any-stlink
+              type: dut
+              usb_description: STLink
+              baud: 115200
+            """)
+        let selection = try file.select(mode: .accuracy, serialPorts: [nucleo], usbDevices: []) { _, _ in "other" }
+        #expect(selection.dut?.entry.name == "any-stlink")
+        #expect(selection.dut?.match == .usbDescription("STM32 STLink"))
+    }
+
+    @Test func descriptionsMatchUSBPortsOnly() throws {
+        let file = try devices("""
+            - name: uno
+              type: interface
+              baud: 115200
+              usb_description: Arduino
+            """)
+        let uno = SerialPortInfo.usb(path: "/dev/ttyACM5", description: "Arduino Uno", vendorID: 0x1234, productID: 0x5678)
+        let native = SerialPortInfo(path: "/dev/ttyS1", description: "Arduino on a UART", transport: "native")
+        let selection = try file.select(mode: .performance, serialPorts: [native, uno], usbDevices: [], nameCheck: noNameCheck)
+        #expect(selection.interface?.port == "/dev/ttyACM5")
+        #expect(selection.interface?.match == .usbDescription("Arduino Uno"))
+        let nativeOnly = try file.select(mode: .performance, serialPorts: [native], usbDevices: [], nameCheck: noNameCheck)
+        #expect(nativeOnly.interface == nil)
+    }
+
+    @Test func directUSBDevicesHaveNoPort() throws {
+        let file = try devices(bench)
+        let selection = try file.select(mode: .energy, serialPorts: [], usbDevices: [USBID(vendor: 0x1D6B, product: 2), js220],
+                                        nameCheck: noNameCheck)
+        #expect(selection.power?.entry.name == "js220")
+        #expect(selection.power?.port == nil)
+        #expect(selection.power?.baud == nil)
+        #expect(selection.notes.contains("USB device 16D0:10BA: js220 (power) by USB ID (direct USB)"))
+        // Only direct_usb entries are matched among USB devices: the lpm01a's id there is not a port.
+        let lpmOnBus = try file.select(mode: .energy, serialPorts: [], usbDevices: [USBID(vendor: 0x0483, product: 0x5740)],
+                                       nameCheck: noNameCheck)
+        #expect(lpmOnBus.power == nil)
+        #expect(lpmOnBus.supplyVoltage == nil)
+    }
+
+    @Test func explicitPortsBypassUSB() throws {
+        let file = try devices("""
+            - name: l4r5zi
+              type: dut
+              check_name: l4r5zi
+              baud: {energy: 9600, performance: 115200, accuracy: 115200}
+              port: rfc2217://lab-host:4001
+            - name: stm32h573i-dk
+              type: interface
+              baud: 115200
+              port: /dev/ttyACM0
+            - name: other-board
+              type: interface
+              preference: 5
+              baud: 115200
+              usb: {0x0483: 0x374E}
+            """)
+        var asked = [String]()
+        let selection = try file.select(mode: .performance, serialPorts: [h573], usbDevices: []) { path, baud in
+            asked.append("\(path)@\(baud)")
+            return "l4r5zi"
+        }
+        #expect(asked == ["rfc2217://lab-host:4001@115200"])
+        #expect(selection.dut?.port == "rfc2217://lab-host:4001")
+        #expect(selection.dut?.match == .explicitPort)
+        // /dev/ttyACM0 is the explicit interface's: no other entry gets it, however preferred.
+        #expect(selection.interface?.entry.name == "stm32h573i-dk")
+        #expect(selection.interface?.match == .explicitPort)
+        #expect(selection.notes.contains("other-board (interface) not found: wants USB 0483:374E"))
+
+        let refused = try file.select(mode: .performance, serialPorts: [], usbDevices: []) { _, _ in "ic-board" }
+        #expect(refused.dut == nil)
+        #expect(refused.notes.contains(
+            "rfc2217://lab-host:4001: l4r5zi (dut) matches by its port: key but answered name 'ic-board', check_name wants 'l4r5zi': not associated"))
+    }
+
+    @Test func everyMatchingDUTIsListed() throws {
+        let file = try devices(bench)
+        let selection = try file.select(mode: .accuracy, serialPorts: [nucleo, h573, nucleo2], usbDevices: [], nameCheck: noNameCheck)
+        #expect(selection.duts.map(\.port) == ["/dev/ttyACM2", "/dev/ttyACM3"])
+        #expect(selection.duts.allSatisfy { $0.entry.name == "l4r5zi" && $0.baud == 115_200 })
+        #expect(selection.dut?.port == "/dev/ttyACM2")
+        #expect(selection.notes.contains("dut: l4r5zi (preference 0) kept over l4r5zi (preference 0)"))
+    }
+
+    @Test func aMatchedDeviceWithoutTheModesBaudIsAnError() throws {
+        let file = try devices("""
+            - name: l4r5zi
+              type: dut
+              baud: {performance: 921600}
+              usb: {0x0483: 0x374B}
+            """)
+        #expect(try file.select(mode: .performance, serialPorts: [nucleo], usbDevices: [], nameCheck: noNameCheck).dut?.baud == 921_600)
+        let error = #expect(throws: RunnerFileError.self) {
+            try file.select(mode: .energy, serialPorts: [nucleo], usbDevices: [], nameCheck: noNameCheck)
+        }
+        #expect(error?.message.contains("no rate for energy mode") == true)
+    }
+
+    @Test func requireNamesAMissingRole() throws {
+        let file = try devices("- name: l4r5zi\n  type: dut\n  baud: 115200\n  usb: {0x0483: 0x374B}\n")
+        let selection = try file.select(mode: .energy, serialPorts: [], usbDevices: [], nameCheck: noNameCheck)
+        let error = #expect(throws: RunnerFileError.self) { try selection.require(.power) }
+        #expect(error?.description == "devices.yaml: no power found: the file has no entry of type power")
+        let dut = #expect(throws: RunnerFileError.self) { try selection.require(.dut) }
+        #expect(dut?.description == "devices.yaml: no dut found for energy mode: l4r5zi wants USB 0483:374B; serial ports seen: none")
+    }
+
+    // MARK: asking a DUT its name
+
+    @Test func theNameIsTakenAsTheRunnersRegexTakesIt() {
+        #expect(dutName(in: "m-name-dut-[l4r5zi]\r\nm-ready\r\n") == "l4r5zi")
+        #expect(dutName(in: "\u{FFFD}garbage\r\nm-name-dut-[MLPerf Tiny ref]\r\nm-ready\r\n") == "MLPerf Tiny ref")
+        // Greedy up to the last bracket of the line, not across lines.
+        #expect(dutName(in: "m-name-dut-[a] [b]\r\n[c]\r\n") == "a] [b")
+        #expect(dutName(in: "m-name-dut-[cut\r\nm-name-dut-[whole]\r\n") == "whole")
+        #expect(dutName(in: "m-name-[l4r5zi]\r\nm-ready\r\n") == nil)
+        #expect(dutName(in: "") == nil)
+    }
+
+    @Test func aDUTIsAskedItsNameOverItsPort() throws {
+        let pty = try PseudoTerminal()
+        // The DUT side, on its own thread because readDUTName blocks: answers
+        // name% like the firmware, in two writes, then stays quiet.
+        nonisolated(unsafe) let host = pty.host
+        nonisolated(unsafe) var heard = [UInt8]()
+        let answered = DispatchSemaphore(value: 0)
+        Thread {
+            // Until the client opens its side, reading the controlling side fails at once (EIO): retry.
+            let deadline = Date().addingTimeInterval(5)
+            while heard.count < 5, Date() < deadline {
+                if let bytes = try? host.read(timeout: .milliseconds(100)) { heard += bytes } else { Thread.sleep(forTimeInterval: 0.01) }
+            }
+            try? host.write(Array("m-name-dut-[l4r5zi]\r\n".utf8))
+            Thread.sleep(forTimeInterval: 0.1)
+            try? host.write(Array("m-ready\r\n".utf8))
+            answered.signal()
+        }.start()
+        #expect(try readDUTName(path: pty.path, baud: 115_200, quiet: .milliseconds(500)) == "l4r5zi")
+        answered.wait()
+        #expect(heard == Array("name%".utf8))
+        // Nothing on the line: no name, after one quiet period.
+        #expect(try readDUTName(path: pty.path, baud: 115_200, quiet: .milliseconds(200)) == nil)
+        #expect(throws: TransportError.notFound("/dev/ttyNOSUCH9")) { try readDUTName(path: "/dev/ttyNOSUCH9", baud: 115_200) }
+    }
 }
