@@ -474,4 +474,188 @@ struct DevicesFileTests {
         #expect(try readDUTName(path: pty.path, baud: 115_200, quiet: .milliseconds(200)) == nil)
         #expect(throws: TransportError.notFound("/dev/ttyNOSUCH9")) { try readDUTName(path: "/dev/ttyNOSUCH9", baud: 115_200) }
     }
+
+    // MARK: tests files
+
+    /// The runner's three tests files for kws01, ad01, ic02 and sww01, in its layout.
+    static let testsFiles = [
+        MeasurementMode.performance: """
+            ad01:
+              name: anomaly_detection
+              model: ad01
+              truth_file: y_labels.csv
+              script:
+                - loop 5:
+                  - download
+                  - infer 1500 10
+            ic02:
+              name: image_classification
+              model: ic01     # ic02 runs on the ic01 dataset
+              truth_file: y_labels.csv
+              script:
+                - loop:
+                  - download
+                  - infer 20 5
+            kws01:
+              name: keyword_spotting
+              model: kws01
+              truth_file: y_labels.csv
+              script:
+                - loop 5:
+                  - download
+                  - infer 70 10
+            sww01:
+              name: streaming_wakeword
+              model: sww01
+              truth_file: sww_long_test.json
+              script:
+                - stream
+            """,
+        .accuracy: """
+            ad01:
+              name: anomaly_detection
+              model: ad01
+              truth_file: y_labels.csv
+              script:
+                - loop:
+                  - download
+                  - infer 1 0 # inferences, warm-ups
+                  - reset 20
+            ic02:
+              name: image_classification
+              model: ic01
+              truth_file: y_labels.csv
+              script:
+                - loop:
+                  - download
+                  - infer 1 0
+            kws01:
+              name: keyword_spotting
+              model: kws01
+              truth_file: y_labels.csv
+              script:
+                - loop:
+                  - download
+                  - infer 1 0
+            sww01:
+              name: streaming_wakeword
+              model: sww01
+              truth_file: sww_long_test.json
+              script:
+                - loop:
+                  - stream
+            """,
+        .energy: """
+            ad01:
+              model: ad01
+              truth_file: y_labels.csv
+              script:
+                - loop 5:
+                  - download
+                  - infer 1500 0
+            ic02:
+              model: ic01
+              truth_file: y_labels.csv
+              script:
+                - loop 5:
+                  - download
+                  - infer 20 0
+            kws01:
+              model: kws01
+              truth_file: y_labels.csv
+              script:
+                - loop 5:
+                  - download
+                  - infer 70 10
+            """,
+    ]
+
+    private func tests(_ mode: MeasurementMode) throws -> TestsFile {
+        try TestsFile(yaml: Self.testsFiles[mode]!, path: "tests_\(mode.rawValue).yaml")
+    }
+
+    /// (loop count, inferences, warm-ups) of a benchmark's plan.
+    private func counts(_ file: TestsFile, _ id: String) throws -> [Int?] {
+        let plan = try file.plan(for: id)
+        return [plan.loopCount, plan.inferences, plan.warmups]
+    }
+
+    @Test func testsFilesGiveTheCountsPerMode() throws {
+        let performance = try tests(.performance), accuracy = try tests(.accuracy), energy = try tests(.energy)
+        #expect(performance.warnings.isEmpty && accuracy.warnings.isEmpty && energy.warnings.isEmpty)
+        #expect(try counts(performance, "kws01") == [5, 70, 10])
+        #expect(try counts(accuracy, "kws01") == [nil, 1, 0])
+        #expect(try counts(energy, "kws01") == [5, 70, 10])
+        #expect(try counts(performance, "ad01") == [5, 1500, 10])
+        #expect(try counts(accuracy, "ad01") == [nil, 1, 0])
+        #expect(try counts(energy, "ad01") == [5, 1500, 0])
+        #expect(try accuracy.plan(for: "ad01").watchdogSeconds == 20)
+        #expect(try performance.plan(for: "ad01").watchdogSeconds == nil)
+        // ic02's performance loop has no count: the whole dataset, as the runner does.
+        #expect(try counts(performance, "ic02") == [nil, 20, 5])
+        #expect(try counts(accuracy, "ic02") == [nil, 1, 0])
+        #expect(try counts(energy, "ic02") == [5, 20, 0])
+
+        let ic02 = try performance.plan(for: "ic02")
+        #expect(ic02.datasetFolder == "ic01")
+        #expect(ic02.truthFile == "y_labels.csv")
+        #expect(ic02.name == "image_classification")
+        #expect(!ic02.streams)
+        #expect(performance.script(for: "ic02")?.steps == [.loop(count: nil, steps: [.download(index: nil), .infer(inferences: 20, warmups: 5)])])
+    }
+
+    @Test func streamingScriptsStream() throws {
+        let once = try tests(.performance).plan(for: "sww01")
+        #expect(once.streams && once.loopCount == 1 && once.inferences == nil)
+        #expect(once.truthFile == "sww_long_test.json")
+        let everyFile = try tests(.accuracy).plan(for: "sww01")
+        #expect(everyFile.streams && everyFile.loopCount == nil)
+        let missing = #expect(throws: RunnerFileError.self) { try tests(.energy).plan(for: "sww01") }
+        #expect(missing?.description == "tests_energy.yaml: has no script for sww01 (it has: ad01, ic02, kws01)")
+    }
+
+    @Test func stepsAreReadAsTheRunnerReadsThem() throws {
+        let file = try TestsFile(yaml: """
+            vww01:
+              model: vww01
+              script:
+                - loop -1:
+                  - download
+                  - infer
+                - loop 2:
+                  - download 3
+                  - infer 10 2 0.5
+                  - stream 1
+            """, path: "t.yaml")
+        #expect(file.script(for: "vww01")?.steps == [
+            .loop(count: nil, steps: [.download(index: nil), .infer(inferences: 1, warmups: 0)]),
+            .loop(count: 2, steps: [.download(index: 3), .infer(inferences: 10, warmups: 2), .stream(index: 1)]),
+        ])
+        // Read, but more than a session runs: the plan says why.
+        let error = #expect(throws: RunnerFileError.self) { try file.plan(for: "vww01") }
+        #expect(error?.description == "t.yaml:1: vww01: script not supported: more than one loop")
+    }
+
+    @Test func unknownStepsAreErrors() {
+        func error(_ yaml: String) -> RunnerFileError? {
+            #expect(throws: RunnerFileError.self) { try TestsFile(yaml: yaml, path: "t.yaml") }
+        }
+        let unknown = error("""
+            kws01:
+              model: kws01
+              script:
+                - loop 5:
+                  - download
+                  - infer 70 10
+                  - calibrate
+            """)
+        #expect(unknown?.description == "t.yaml:7: kws01: unknown step 'calibrate' (the runner knows loop, download, infer, reset, stream)")
+        #expect(error("kws01:\n  model: kws01\n  script:\n    - loop\n")?.message.contains("needs its steps as a nested list") == true)
+        #expect(error("kws01:\n  model: kws01\n  script:\n    - infer seventy\n")?.message == "'infer seventy': 'seventy' is not a whole number")
+        #expect(error("kws01:\n  model: kws01\n  script:\n    - infer 0 1\n")?.message == "'infer 0 1': 0 is below 1")
+        #expect(error("kws01:\n  model: kws01\n  script:\n    - loop 0:\n      - download\n")?.line == 4)
+        #expect(error("kws01:\n  model: kws01\n  script:\n    - download: 3\n")?.message == "only loop takes nested steps, not 'download'")
+        #expect(error("kws01:\n  script:\n    - stream\n")?.message == "has no model: (the dataset folder)")
+        #expect(error("- kws01\n")?.message.hasPrefix("expected a mapping of benchmark ids") == true)
+    }
 }
