@@ -658,4 +658,44 @@ struct DevicesFileTests {
         #expect(error("kws01:\n  script:\n    - stream\n")?.message == "has no model: (the dataset folder)")
         #expect(error("- kws01\n")?.message.hasPrefix("expected a mapping of benchmark ids") == true)
     }
+
+    // MARK: the examples in Docs/examples
+
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Docs/examples")
+
+    @Test func theNucleoLPM01AExampleSelectsItsBench() throws {
+        let file = try DevicesFile(contentsOf: Self.examples.appendingPathComponent("devices-nucleo-lpm01a-h573.yaml").path)
+        #expect(file.warnings.isEmpty)
+        let ports = [SerialPortInfo.usb(path: "/dev/ttyACM1", description: "PowerShield", vendorID: 0x0483, productID: 0x5740), h573]
+        let energy = try file.select(mode: .energy, serialPorts: ports, usbDevices: [], nameCheck: noNameCheck)
+        #expect(try energy.require(.interface).port == "/dev/ttyACM0")
+        #expect(try energy.require(.power).baud == 3_686_400)
+        #expect(energy.supplyVoltage == 3.0)
+        #expect(energy.dutBaud == 9600)
+        #expect(energy.dut == nil)
+        let performance = try file.select(mode: .performance, serialPorts: [nucleo], usbDevices: []) { _, baud in
+            baud == 115_200 ? "l4r5zi" : nil
+        }
+        #expect(performance.dut?.port == "/dev/ttyACM2")
+    }
+
+    @Test func thePPK2ExampleFindsThePPK2() throws {
+        let file = try DevicesFile(contentsOf: Self.examples.appendingPathComponent("devices-ppk2.yaml").path)
+        #expect(file.warnings.isEmpty)
+        let ppk2 = SerialPortInfo.usb(path: "/dev/ttyACM4", description: "PPK2", vendorID: 0x1915, productID: 0xC00A)
+        let selection = try file.select(mode: .energy, serialPorts: [ppk2, h573], usbDevices: [], nameCheck: noNameCheck)
+        #expect(selection.power?.entry.name == "ppk2")
+        #expect(selection.power?.port == "/dev/ttyACM4")
+        #expect(selection.supplyVoltage == 3.0)
+    }
+
+    @Test func theRemoteExampleUsesItsPorts() throws {
+        let file = try DevicesFile(contentsOf: Self.examples.appendingPathComponent("devices-remote.yaml").path)
+        #expect(file.warnings.isEmpty)
+        let selection = try file.select(mode: .performance, serialPorts: [nucleo], usbDevices: []) { _, _ in "l4r5zi" }
+        #expect(selection.interface?.port == "rfc2217://lab-host:4002")
+        #expect(selection.duts.map(\.port) == ["rfc2217://lab-host:4001", "/dev/ttyACM2"])
+        #expect(selection.dut?.port == "rfc2217://lab-host:4001")
+    }
 }
