@@ -449,10 +449,10 @@ struct DevicesFileTests {
         #expect(dutName(in: "") == nil)
     }
 
-    @Test func aDUTIsAskedItsNameOverItsPort() throws {
-        let pty = try PseudoTerminal()
-        // The DUT side, on its own thread because readDUTName blocks: answers
-        // name% like the firmware, in two writes, then stays quiet.
+    /// Plays a DUT on a pseudo-terminal, on its own thread because the name
+    /// check blocks: waits for `name%`, answers with `lines` in two writes,
+    /// then stays quiet. The returned wait gives what it heard.
+    private func dutAnswering(_ lines: String, on pty: PseudoTerminal) -> () -> [UInt8] {
         nonisolated(unsafe) let host = pty.host
         nonisolated(unsafe) var heard = [UInt8]()
         let answered = DispatchSemaphore(value: 0)
@@ -462,17 +462,44 @@ struct DevicesFileTests {
             while heard.count < 5, Date() < deadline {
                 if let bytes = try? host.read(timeout: .milliseconds(100)) { heard += bytes } else { Thread.sleep(forTimeInterval: 0.01) }
             }
-            try? host.write(Array("m-name-dut-[l4r5zi]\r\n".utf8))
+            let half = lines.index(lines.startIndex, offsetBy: lines.count / 2)
+            try? host.write(Array(lines[..<half].utf8))
             Thread.sleep(forTimeInterval: 0.1)
-            try? host.write(Array("m-ready\r\n".utf8))
+            try? host.write(Array(lines[half...].utf8))
             answered.signal()
         }.start()
+        return {
+            answered.wait()
+            return heard
+        }
+    }
+
+    @Test func aDUTIsAskedItsNameOverItsPort() throws {
+        let pty = try PseudoTerminal()
+        let heard = dutAnswering("m-name-dut-[l4r5zi]\r\nm-ready\r\n", on: pty)
         #expect(try readDUTName(path: pty.path, baud: 115_200, quiet: .milliseconds(500)) == "l4r5zi")
-        answered.wait()
-        #expect(heard == Array("name%".utf8))
+        #expect(heard() == Array("name%".utf8))
         // Nothing on the line: no name, after one quiet period.
         #expect(try readDUTName(path: pty.path, baud: 115_200, quiet: .milliseconds(200)) == nil)
         #expect(throws: TransportError.notFound("/dev/ttyNOSUCH9")) { try readDUTName(path: "/dev/ttyNOSUCH9", baud: 115_200) }
+    }
+
+    /// The whole path on this host: its real port list, and the real name check of a board on a pseudo-terminal.
+    @Test func selectConnectedChecksTheNameOnTheRealPort() throws {
+        let pty = try PseudoTerminal()
+        let file = try devices("""
+            - name: l4r5zi
+              type: dut
+              check_name: l4r5zi
+              baud: {energy: 9600, performance: 115200, accuracy: 115200}
+              port: \(pty.path)
+            """)
+        let heard = dutAnswering("m-timestamp-mode-performance\r\nm-name-dut-[l4r5zi]\r\nm-ready\r\n", on: pty)
+        let selection = try file.selectConnected(mode: .accuracy)
+        #expect(heard() == Array("name%".utf8))
+        #expect(selection.dut?.port == pty.path)
+        #expect(selection.dut?.baud == 115_200)
+        #expect(selection.serialPortsSeen == (try SerialPortInfo.all()))
     }
 
     // MARK: tests files
