@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // MLCommons Tiny runner files (devices.yaml, tests_*.yaml) are YAML.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "TinyRuntime"),
@@ -20,7 +22,10 @@ let package = Package(
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         // Process start-up for emulators (QEMU) that must die with the tool.
         .target(name: "CProcess"),
-        .target(name: "TinyBench", dependencies: ["TinyRuntime", "CSerialPort", "CTurboJPEG", "CProcess", "CLibUSB"]),
+        .target(
+            name: "TinyBench",
+            dependencies: ["TinyRuntime", "CSerialPort", "CTurboJPEG", "CProcess", "CLibUSB", .product(name: "Yams", package: "Yams")]
+        ),
         .target(name: "TinyBenchEmulators", dependencies: ["TinyBench", "TinyRuntime"]),
         .executableTarget(
             name: "tinybench",

@@ -24,6 +24,27 @@ public final class LibUSBDevice: USBBulkDevice, @unchecked Sendable {
         try LibUSBDevice(vendor: vendor, product: product)
     }
 
+    /// Vendor and product id of every device on the USB buses. Reading
+    /// descriptors needs no access to the device nodes, so this lists devices
+    /// that ``open(vendor:product:)`` may still be refused.
+    public static func connectedIDs() throws(TransportError) -> [(vendor: UInt16, product: UInt16)] {
+        var ctx: OpaquePointer?
+        guard libusb_init(&ctx) == 0 else { throw .io("libusb could not start") }
+        defer { libusb_exit(ctx) }
+        var list: UnsafeMutablePointer<OpaquePointer?>?
+        let count = libusb_get_device_list(ctx, &list)
+        guard count >= 0, let list else { throw .io("cannot list USB devices: \(message(Int32(clamping: count)))") }
+        defer { libusb_free_device_list(list, 1) }
+        var ids = [(vendor: UInt16, product: UInt16)]()
+        for i in 0..<count {
+            var descriptor = libusb_device_descriptor()
+            if let device = list[i], libusb_get_device_descriptor(device, &descriptor) == 0 {
+                ids.append((descriptor.idVendor, descriptor.idProduct))
+            }
+        }
+        return ids
+    }
+
     private init(vendor: UInt16, product: UInt16) throws(TransportError) {
         endpoint = String(format: "USB %04x:%04x", vendor, product)
         var ctx: OpaquePointer?
