@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TinyBench
+import TinyBench
 
 /// A bench in the runner's devices.yaml format, as its kws/ic/vww file lays
 /// it out: two interface boards, two monitors (one direct USB), one DUT.
@@ -114,9 +114,8 @@ struct DevicesFileTests {
         #expect(try dut.baud(for: .energy) == 9600)
         #expect(try dut.baud(for: .performance) == 115_200)
         #expect(try dut.baud(for: .accuracy) == 115_200)
-        for mode in MeasurementMode.allCases { #expect(try board.baud(for: mode) == 115_200) }
+        for mode in Mode.allCases { #expect(try board.baud(for: mode) == 115_200) }
         #expect(try js.baud(for: .energy) == nil)
-        #expect(MeasurementMode(.energy) == .energy && MeasurementMode(.all) == nil)
     }
 
     @Test func aBaudMapWithoutTheModeIsAnError() throws {
@@ -506,7 +505,7 @@ struct DevicesFileTests {
 
     /// The runner's three tests files for kws01, ad01, ic02 and sww01, in its layout.
     static let testsFiles = [
-        MeasurementMode.performance: """
+        Mode.performance: """
             ad01:
               name: anomaly_detection
               model: ad01
@@ -597,7 +596,7 @@ struct DevicesFileTests {
             """,
     ]
 
-    private func tests(_ mode: MeasurementMode) throws -> TestsFile {
+    private func tests(_ mode: Mode) throws -> TestsFile {
         try TestsFile(yaml: Self.testsFiles[mode]!, path: "tests_\(mode.rawValue).yaml")
     }
 

@@ -1,23 +1,6 @@
 import Foundation
 import Yams
 
-/// The three measurements of the MLCommons Tiny runner (its `-m p|a|e`),
-/// which is what a per-mode baud rate in a devices file is keyed by.
-public enum MeasurementMode: String, Sendable, CaseIterable, Codable {
-    case performance, accuracy, energy
-
-    /// The measurement a session mode stands for; nil for `.all`, which is
-    /// several measurements, each resolved on its own.
-    public init?(_ mode: RunMode) {
-        switch mode {
-        case .performance: self = .performance
-        case .accuracy: self = .accuracy
-        case .energy: self = .energy
-        case .all: return nil
-        }
-    }
-}
-
 /// What a device of a devices file is for (its `type:`).
 public enum DeviceRole: String, Sendable, CaseIterable, Codable {
     /// The interface (IO manager) board between the host and the DUT in energy mode.
@@ -53,7 +36,7 @@ public enum BaudRate: Sendable, Equatable {
 
     /// The rate for `mode`, as the runner's `get_baud_rate` picks it; nil when
     /// a per-mode map has no entry for the mode.
-    public func rate(for mode: MeasurementMode) -> Int? {
+    public func rate(for mode: Mode) -> Int? {
         switch self {
         case .fixed(let rate): rate
         case .perMode(let rates): rates[mode.rawValue]
@@ -120,7 +103,7 @@ public struct DeviceEntry: Sendable, Equatable {
     /// `get_baud_rate` resolves it; nil when the entry has no `baud:`.
     /// (The runner resolves per-mode maps for DUTs only and passes any other
     /// device the map itself; resolving them all is what such a file means.)
-    public func baud(for mode: MeasurementMode) throws(RunnerFileError) -> Int? {
+    public func baud(for mode: Mode) throws(RunnerFileError) -> Int? {
         guard let baud else { return nil }
         guard let rate = baud.rate(for: mode) else {
             let has = if case .perMode(let rates) = baud { rates.keys.sorted().joined(separator: ", ") } else { "" }
@@ -299,7 +282,7 @@ private struct EntryParser {
                 guard let r = RunnerYAML.int(rate), r > 0 else {
                     throw error("baud for \(mode) must be a positive whole number, not \(RunnerYAML.show(rate))", at: rate)
                 }
-                if MeasurementMode(rawValue: mode) == nil {
+                if Mode(rawValue: mode) == nil {
                     warn("baud key '\(mode)' is none of performance, accuracy, energy: never used", at: rate)
                 }
                 rates[mode] = r

@@ -33,7 +33,7 @@ public struct SelectedDevice: Sendable, Equatable {
 public struct BenchSelection: Sendable, Equatable {
     /// The devices file.
     public var file: String
-    public var mode: MeasurementMode
+    public var mode: Mode
     /// The chosen device of each role: the first found, unless a later one
     /// has a strictly greater `preference`.
     public var interface: SelectedDevice?
@@ -143,7 +143,7 @@ extension DevicesFile {
     ///   entry's baud for the mode; see ``readDUTName(path:baud:quiet:)``.
     /// - Throws: when an entry that matched, or the file's last `dut` entry
     ///   (whose rate the runner resolves first), has no baud rate for `mode`.
-    public func select(mode: MeasurementMode, serialPorts: [SerialPortInfo], usbDevices: [USBID],
+    public func select(mode: Mode, serialPorts: [SerialPortInfo], usbDevices: [USBID],
                        nameCheck: DeviceNameCheck) throws(RunnerFileError) -> BenchSelection {
         var scan = Scan(file: self, mode: mode)
         try scan.run(serialPorts: serialPorts, usbDevices: usbDevices, nameCheck: nameCheck)
@@ -160,7 +160,7 @@ extension DevicesFile {
     /// serial ports (libserialport) and, when the file has direct-USB
     /// entries, its USB devices (libusb); names are checked with
     /// ``readDUTName(path:baud:quiet:)`` unless another check is given.
-    public func selectConnected(mode: MeasurementMode,
+    public func selectConnected(mode: Mode,
                                 nameCheck: DeviceNameCheck = { path, baud in try readDUTName(path: path, baud: baud) }) throws -> BenchSelection {
         let ports = try SerialPortInfo.all()
         let usb = entries.contains { $0.isDirectUSB && $0.port == nil }
@@ -173,7 +173,7 @@ extension DevicesFile {
 /// The state of one selection: the passes of `DeviceManager.scan()`.
 private struct Scan {
     let file: DevicesFile
-    let mode: MeasurementMode
+    let mode: Mode
     var chosen = [DeviceRole: SelectedDevice]()
     var duts = [SelectedDevice]()
     var notes = [String]()
@@ -308,7 +308,7 @@ public func readDUTName(path: String, baud: Int, quiet: Duration = .seconds(1)) 
 /// The name in the first `m-name-dut-[...]` of a response, as the runner's
 /// `re.search(r"m-name-dut-\[(.*)\]")` finds it: from the bracket to the last
 /// `]` on the same line.
-func dutName(in response: String) -> String? {
+public func dutName(in response: String) -> String? {
     // Bytes, not Characters: Swift joins CR LF into one Character, and the
     // regex's `.` stops at LF only.
     let bytes = Array(response.utf8)
