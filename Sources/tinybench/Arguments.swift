@@ -59,6 +59,8 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Run this firmware (.elf) under QEMU (mps2-an386) and benchmark it over its serial line; timings are instruction counts.")
     var qemu: String?
     @Option(help: "Baud rate of the DUT's serial port.") var baud = 115_200
+    @Option(help: "An MLCommons Tiny runner devices.yaml (unmodified; plus `port:` for a path or remote URL): DUTs, interface board and monitor are chosen from it as the runner chooses them (Docs/benches.md).")
+    var devices: String?
     @Option(help: "Board profile of the emulated DUT.") var profile = BoardProfile.nucleoL4R5ZITFLM
     @Option(help: "Where the emulated DUT runs: in-process, or pty (served on a pseudo-terminal: the real serial code path).")
     var emulator = EmulatedConnector.Hosting.inProcess
@@ -66,6 +68,23 @@ struct ConnectionOptions: ParsableArguments {
     func validate() throws {
         guard baud > 0 else { throw ValidationError("--baud must be positive") }
         guard qemu == nil || ports.isEmpty else { throw ValidationError("--qemu starts its own DUT: do not also give --port") }
+        guard devices == nil || (qemu == nil && ports.isEmpty) else {
+            throw ValidationError("--devices describes the bench: do not also give --port or --qemu")
+        }
+    }
+
+    /// The bench: from the devices file, or from the options (`energy` is energy mode's bench, if any).
+    func bench(mode: ModeSelection, energy: BenchDescription.EnergyBench?, voltage: Double = 3.0, model: String?,
+               demoRoot: URL? = nil) throws -> BenchDescription {
+        guard let devices else {
+            return BenchDescription(duts: duts(emulatedByDefault: mode != .energy), energy: energy, profile: profile.name,
+                                    model: model, demoRoot: demoRoot)
+        }
+        guard energy == nil else { throw CLIError("--devices describes the bench: do not also give --interface or --monitor") }
+        let file = try DevicesFile(contentsOf: devices)
+        for warning in file.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        return try BenchDescription(devices: file, mode: mode, profile: profile.name, model: model, demoRoot: demoRoot,
+                                    voltage: voltage) { try file.selectConnected(mode: $0) }
     }
 
     /// The DUTs the options name: ports, QEMU, or else one emulated DUT

@@ -43,9 +43,9 @@ struct FirmwareCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let bench = benchmark
-                let duts = connection.duts()
-                guard duts.count == 1 else { throw CLIError("give one DUT: one --port, --qemu, or neither for the emulated DUT") }
-                let dut = try BenchDescription(duts: duts, profile: connection.profile.name, model: model).connectors()[0].connect(bench)
+                let connectors = try connection.bench(mode: .accuracy, energy: nil, model: model).connectors()
+                guard connectors.count == 1 else { throw CLIError("give one DUT: one --port, --qemu, or neither for the emulated DUT") }
+                let dut = try connectors[0].connect(bench)
                 defer { dut.close() }
                 let transport = dut.transport
                 let client = DUTClient(transport: transport)

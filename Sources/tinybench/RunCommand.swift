@@ -28,6 +28,8 @@ struct RunCommand: ParsableCommand {
     var dataset: String?
     @Option(help: "The .tflite model the emulated DUT runs (with --port: recorded in the results); default: the bundled demo model.")
     var model: String?
+    @Option(help: "An MLCommons Tiny runner tests YAML (tests_performance.yaml, ...): each benchmark's dataset folder, truth file and counts; with --mode performance, accuracy or energy.")
+    var tests: String?
     @Option(help: "Session output folder (default: sessions/<date>_<time>).") var output: String?
     @Option(help: "Minimum DUT seconds per performance window (below 10 the run is marked non-compliant).")
     var minWindowSeconds = 10.0
@@ -42,8 +44,7 @@ struct RunCommand: ParsableCommand {
             guard let datasetRoot = dataset.map({ URL(fileURLWithPath: $0) }) ?? demo else {
                 throw CLIError("no --dataset given and the bundled demo data (Datasets/demo) was not found; set TINYBENCH_DEMO or pass --dataset")
             }
-            let bench = BenchDescription(duts: connection.duts(emulatedByDefault: mode != .energy), energy: energy.bench,
-                                         profile: connection.profile.name, model: model, demoRoot: demo)
+            let bench = try connection.bench(mode: mode, energy: energy.bench, voltage: energy.voltage, model: model, demoRoot: demo)
             try bench.validate(mode: mode, benchmarks: benchmark.benchmarks)
             var settings = SessionSettings()
             settings.mode = mode
@@ -53,6 +54,7 @@ struct RunCommand: ParsableCommand {
             let suite = SuiteRun(benchmarks: benchmark.benchmarks, datasetRoot: datasetRoot, settings: settings,
                                  output: URL(fileURLWithPath: output ?? Self.defaultOutput()), connectors: try bench.connectors())
             suite.skipBenchmarksWithoutDUT = benchmark == .all
+            if let tests { try suite.apply(TestsFile(contentsOf: tests)) }
             try runSuite(suite, timeouts: DUTClient.Timeouts(line: lineTimeout, infer: inferTimeout))
         }
     }

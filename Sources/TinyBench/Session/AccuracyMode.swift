@@ -54,7 +54,7 @@ extension Session {
             }
         }
         if !peers.isEmpty { manifest.accuracyPeers = peers.map(\.session.manifest.port) }
-        let total = dataset.entries.count
+        let total = min(settings.sampleLimit ?? dataset.entries.count, dataset.entries.count)
         let queue = SampleQueue(total: total)
         let workers = sessions.map { session in
             { queue.drain { i in

@@ -60,7 +60,7 @@ extension Session {
             throw SessionError.noTimestamps(calibration.problems.joined(separator: "; "))
         }
         let perInference = calibrationSeconds / Double(Self.calibrationInferences)
-        let n = max(Int((settings.targetWindowSeconds / perInference).rounded(.up)), 1)
+        let n = max(Int((settings.targetWindowSeconds / perInference).rounded(.up)), settings.minimumInferences ?? 1)
         log.write("# calibration: \(String(format: "%.6f", perInference)) s per inference; \(n) inferences per window")
 
         var windows = [EnergyWindow]()

@@ -44,7 +44,7 @@ extension Session {
         let warmups = self.warmups
         let perInference = try calibrate()
         record.log.write("# calibration: \(String(format: "%.6f", perInference)) s per inference")
-        var n = max(Int((settings.targetWindowSeconds / perInference).rounded(.up)), 10)
+        var n = max(Int((settings.targetWindowSeconds / perInference).rounded(.up)), settings.minimumInferences ?? 10)
         for w in 0..<settings.windows {
             let index = w % dataset.entries.count
             let entry = dataset.entries[index]

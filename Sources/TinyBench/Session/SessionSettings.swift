@@ -33,6 +33,11 @@ public struct SessionSettings: Sendable, Codable {
     public var targetWindowSeconds = 15.0
     /// Warm-up inferences before each window; nil: the benchmark's reference count.
     public var warmups: Int?
+    /// Fewest timed inferences in a performance or energy window (a tests
+    /// YAML's `infer N`); windows still grow to reach the minimum length.
+    public var minimumInferences: Int?
+    /// Accuracy: only the first this many files (a tests YAML's `loop N`); nil: every file.
+    public var sampleLimit: Int?
     /// Attempts per sample when the link misbehaves before the run stops.
     public var attemptsPerSample = 3
     /// Every loaded buffer is read back (`db print`); accuracy mode asks for

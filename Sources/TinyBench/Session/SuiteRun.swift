@@ -17,6 +17,8 @@ public final class SuiteRun: @unchecked Sendable {
     public var timeouts = DUTClient.Timeouts()
     /// Where each benchmark's files are under the root, by benchmark id (default `<id>/y_labels.csv`).
     public var layouts: [String: DatasetLayout] = [:]
+    /// Settings of single benchmarks, by benchmark id, in place of `settings` (a tests YAML's counts).
+    public var benchmarkSettings: [String: SessionSettings] = [:]
     /// When true (`all`), a benchmark that no DUT runs is left out and noted instead of failing.
     public var skipBenchmarksWithoutDUT = false
     /// Progress callback: (benchmark, done, total, phase). Called from the thread of the DUT that made progress.
@@ -120,6 +122,7 @@ public final class SuiteRun: @unchecked Sendable {
             for connector in connectors { connections.append(try connector.connect(benchmark)) }
             let manifests = try connections.map { try $0.manifest(for: benchmark, dataset: data) }
             row.describe(manifests)
+            let settings = benchmarkSettings[benchmark.id] ?? self.settings
             let sessions = zip(connections, manifests).map { connection, manifest in
                 let session = Session(client: DUTClient(transport: connection.transport, timeouts: timeouts), benchmark: benchmark,
                                       dataset: data, settings: settings, manifest: manifest, output: output)
