@@ -22,7 +22,7 @@ struct EnergyCommandTests {
         let line = try #require(text.split(separator: "\n").first { $0.contains("Median energy cost is") })
         let measured = try #require(Double(line.split(separator: " ")[6]))
         #expect(abs(measured / truth - 1) < 0.005, "\(measured) vs \(truth)")
-        // Behind a port the emulated DUT names itself, so the result is labelled emulated.
+        // Behind a port the emulated DUT describes itself (tb-device), so the result is labelled emulated.
         #expect(text.contains("emulated energy"), "\(text)")
     }
 
