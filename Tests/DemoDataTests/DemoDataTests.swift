@@ -14,7 +14,7 @@ struct DemoDataTests {
     static func generate(_ benchmark: Benchmark, count: Int) throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-demo-\(UUID().uuidString)")
         var writer = try DatasetWriter(root: root, benchmark: benchmark)
-        try DemoGenerators.generator(for: benchmark, demoRoot: demo)!.generate(split: .test, count: count, into: &writer)
+        try DemoGenerators.generator(for: benchmark, demoRoot: demo).generate(split: .test, count: count, into: &writer)
         try writer.finish()
         return root
     }
@@ -54,7 +54,7 @@ struct DemoDataTests {
         var counts = [Int](repeating: 0, count: benchmark.classes)
         for e in ds.entries { counts[e.label] += 1 }
         #expect(Set(counts).count == 1, "\(benchmark.id) labels are unbalanced: \(counts)")
-        #expect(ds.entries.count == (try DemoGenerators.generator(for: benchmark)?.defaultTestCount))
+        #expect(ds.entries.count == (try DemoGenerators.generator(for: benchmark).defaultTestCount))
     }
 
     @Test func bundleStaysUnderTenMegabytes() throws {

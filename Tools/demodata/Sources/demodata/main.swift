@@ -29,9 +29,7 @@ struct DemoDataCommand: ParsableCommand {
         let root = URL(fileURLWithPath: out)
         for name in benchmarks.split(separator: ",") {
             guard let benchmark = Benchmark.named(String(name)) else { throw ValidationError("unknown benchmark '\(name)'") }
-            guard let generator = try DemoGenerators.generator(for: benchmark, demoRoot: models.map { URL(fileURLWithPath: $0) }) else {
-                throw ValidationError("no demo generator for \(benchmark.id) yet")
-            }
+            let generator = try DemoGenerators.generator(for: benchmark, demoRoot: models.map { URL(fileURLWithPath: $0) })
             var writer = try DatasetWriter(root: root, benchmark: benchmark)
             let n = count ?? generator.defaultTestCount
             try generator.generate(split: split, count: n, into: &writer)
