@@ -65,8 +65,10 @@ extension Session {
         }
         runConcurrently(workers)
         if let failure = queue.failure { throw failure }
+        // Without a failure every file has its sample.
+        let samples = queue.samples.compactMap { $0 }
         progress?(total, total, "accuracy done")
-        return try accuracyReport(queue.samples.map { $0! }, record: record)
+        return try accuracyReport(samples, record: record)
     }
 
     /// Loads and infers every window of file `i` on this session's DUT.
