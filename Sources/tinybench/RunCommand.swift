@@ -51,11 +51,11 @@ struct RunCommand: ParsableCommand {
             settings.minWindowSeconds = minWindowSeconds
             settings.targetWindowSeconds = max(minWindowSeconds * 1.5, 0.001)
             settings.verifyTransfers = !noVerify
-            let suite = SuiteRun(benchmarks: benchmark.benchmarks, datasetRoot: datasetRoot, settings: settings,
-                                 output: URL(fileURLWithPath: output ?? Self.defaultOutput()), connectors: try bench.connectors())
-            suite.skipBenchmarksWithoutDUT = benchmark == .all
-            if let tests { try suite.apply(TestsFile(contentsOf: tests)) }
-            try runSuite(suite, timeouts: DUTClient.Timeouts(line: lineTimeout, infer: inferTimeout))
+            var request = RunRequest(benchmarks: benchmark.benchmarks, datasetRoot: datasetRoot, settings: settings, bench: bench)
+            request.skipBenchmarksWithoutDUT = benchmark == .all
+            request.timeouts = DUTClient.Timeouts(line: lineTimeout, infer: inferTimeout)
+            if let tests { try request.apply(TestsFile(contentsOf: tests)) }
+            try runSuite(try request.suite(output: URL(fileURLWithPath: output ?? Self.defaultOutput())))
         }
     }
 
@@ -69,9 +69,12 @@ struct RunCommand: ParsableCommand {
 }
 
 /// Runs a suite with a progress bar, prints each benchmark's outcome and the
-/// summary table; failed benchmarks are listed on standard error and make the exit status 1.
-func runSuite(_ suite: SuiteRun, timeouts: DUTClient.Timeouts) throws {
-    suite.timeouts = timeouts
+/// summary table; failed benchmarks are listed on standard error and make the
+/// exit status 1; a run stopped by SIGINT / SIGTERM ends with 130 / 143.
+func runSuite(_ suite: SuiteRun) throws {
+    let interruption = Interruption()
+    interruption.catchSignals()
+    suite.interruption = interruption
     suite.progress = { b, done, total, phase in
         ProgressBar.standardError.update(done: done, total: total, label: "\(b.id) \(phase)")
     }
@@ -82,6 +85,7 @@ func runSuite(_ suite: SuiteRun, timeouts: DUTClient.Timeouts) throws {
     let summary = try suite.run()
     print("")
     print(summary.table())
+    if let signal = interruption.signal { throw ExitCode(Interruption.exitStatus(signal)) }
     let failed = summary.rows.filter { $0.error != nil }
     for row in failed {
         let prefix = summary.rows.count > 1 ? "\(row.benchmark): " : ""

@@ -79,6 +79,18 @@ enum CLI {
         return (pid, String(decoding: line, as: UTF8.self).split(separator: "\n").map(String.init))
     }
 
+    /// A background CLI process writing its output to files; see ``wait(_:)``.
+    static func launch(_ arguments: [String], stdout: String, stderr: String) throws -> pid_t {
+        try spawn(arguments, stdoutPath: stdout, stderrPath: stderr)
+    }
+
+    /// The exit status of a launched process (128 + signal when a signal ended it).
+    static func wait(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
     /// SIGTERM, then SIGKILL if the process is still there after two seconds.
     static func stop(_ pid: pid_t) {
         kill(pid, SIGTERM)

@@ -4,9 +4,9 @@ import Foundation
 /// devices.yaml: its DUTs and, for energy mode, the interface board and the
 /// monitor. ``connectors()`` (in TinyBenchEmulators, which knows the emulated
 /// devices) turns it into ``DUTConnector``s.
-public struct BenchDescription: Sendable {
+public struct BenchDescription: Sendable, Codable {
     /// One DUT of the bench.
-    public enum DUT: Sendable, Equatable {
+    public enum DUT: Sendable, Equatable, Codable {
         /// A board (or anything speaking the protocol) on a serial path, pseudo-terminal or remote URL.
         case port(String, baud: Int)
         /// TinyBench's firmware under QEMU.
@@ -16,7 +16,7 @@ public struct BenchDescription: Sendable {
     }
 
     /// The energy bench: the interface board in front of the DUT and the monitor powering it.
-    public struct EnergyBench: Sendable, Equatable {
+    public struct EnergyBench: Sendable, Equatable, Codable {
         /// The interface board's port and rate; nil with the emulated lab, which hosts its own.
         public var interface: String?
         public var interfaceBaud: Int

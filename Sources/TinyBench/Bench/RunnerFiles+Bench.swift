@@ -60,19 +60,3 @@ extension TestPlan {
         return settings
     }
 }
-
-extension SuiteRun {
-    /// Takes each benchmark's dataset folder, truth file and counts from a
-    /// runner tests file, which describes one mode.
-    public func apply(_ tests: TestsFile) throws {
-        let modes = settings.mode.modes
-        guard modes.count == 1 else {
-            throw BenchError.conflicting("a runner tests file describes one mode: give --mode performance, accuracy or energy with --tests")
-        }
-        for benchmark in benchmarks {
-            let plan = try tests.plan(for: benchmark.id)
-            layouts[benchmark.id] = plan.layout
-            benchmarkSettings[benchmark.id] = try plan.settings(settings, for: modes[0])
-        }
-    }
-}

@@ -102,7 +102,7 @@ public struct Dataset: Sendable {
 /// Where a benchmark's files are under a dataset root: `<root>/<folder>/<labels>`,
 /// by default `<root>/<benchmark id>/y_labels.csv` (the MLCommons runner's
 /// tests YAML may name another folder and truth file).
-public struct DatasetLayout: Sendable, Equatable {
+public struct DatasetLayout: Sendable, Equatable, Codable {
     /// The folder under the root; nil: the benchmark's id.
     public var folder: String?
     public var labels: String

@@ -25,7 +25,7 @@ public enum MonitorKind: String, Sendable, CaseIterable, Codable {
 }
 
 /// One energy monitor of a bench: which model, where, and how it is set up.
-public struct MonitorSpec: Sendable, Equatable {
+public struct MonitorSpec: Sendable, Equatable, Codable {
     public var kind: MonitorKind
     /// Its serial port (a path or a remote URL); nil for a USB monitor, or one the emulated lab provides.
     public var port: String?

@@ -36,6 +36,8 @@ public enum DUTError: Error, Equatable, CustomStringConvertible {
     case unexpected(command: String, String)
     case reset(command: String)
     case transport(TransportError)
+    /// The run was asked to stop (SIGINT, SIGTERM) while waiting for this command.
+    case interrupted(command: String, signal: Int32)
 
     public var description: String {
         switch self {
@@ -45,6 +47,7 @@ public enum DUTError: Error, Equatable, CustomStringConvertible {
         case let .unexpected(c, s): "unexpected reply to '\(c)': \(s)"
         case .reset(let c): "the DUT reset during '\(c)'"
         case .transport(let e): e.description
+        case let .interrupted(c, signal): "interrupted by \(Interruption.name(signal)) during '\(c)'"
         }
     }
 }
@@ -54,7 +57,7 @@ public enum DUTError: Error, Equatable, CustomStringConvertible {
 /// up to `m-ready` with a timeout, lines that belong to no command ignored.
 public final class DUTClient {
     /// Per-command-class timeouts (seconds), like the official runner's defaults.
-    public struct Timeouts: Sendable {
+    public struct Timeouts: Sendable, Codable {
         public var line: Double = 5
         public var infer: Double = 30
         public init(line: Double = 5, infer: Double = 30) {
@@ -70,6 +73,9 @@ public final class DUTClient {
     public static let maxHexDigitsPerCommand = 76
     /// Called with every line sent (prefixed "> ") and received ("< ").
     public var log: ((String) -> Void)?
+    /// Looked at before every command and between reads, so a stop request
+    /// abandons the command within a tenth of a second.
+    public var interruption: Interruption?
     private var reader = LineReader()
 
     public init(transport: Transport, timeouts: Timeouts = Timeouts()) {
@@ -81,6 +87,7 @@ public final class DUTClient {
     /// `e-[...]` lines become ``DUTError/deviceError(command:message:)``.
     @discardableResult
     public func command(_ text: String, timeout: Double? = nil) throws(DUTError) -> [String] {
+        if let signal = interruption?.signal { throw .interrupted(command: text, signal: signal) }
         log?("> \(text)%")
         do {
             try transport.write(Array((text + "%").utf8))
@@ -95,10 +102,11 @@ public final class DUTClient {
             guard remaining > .zero else { throw .timeout(command: text, seconds: limit, lastLine: lines.last) }
             let bytes: [UInt8]
             do {
-                bytes = try transport.read(timeout: remaining)
+                bytes = try transport.read(timeout: interruption == nil ? remaining : min(remaining, .milliseconds(100)))
             } catch {
                 throw .transport(error)
             }
+            if let signal = interruption?.signal { throw .interrupted(command: text, signal: signal) }
             for line in reader.feed(bytes) {
                 log?("< \(line)")
                 if line == "m-ready" {

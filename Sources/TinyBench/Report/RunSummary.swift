@@ -70,6 +70,8 @@ public struct RunSummary: Sendable, Codable {
     public var rows: [Row] = []
     /// Benchmarks of `all` that no DUT of the bench runs.
     public var skipped: [String] = []
+    /// The signal that stopped the run early (SIGINT, SIGTERM), if one did.
+    public var interrupted: String?
 
     public init(output: String) {
         self.output = output
@@ -118,6 +120,9 @@ public struct RunSummary: Sendable, Codable {
             text += "\n* emulated timing" + (withEnergy ? " and energy" : "") + " (see the device line), not a measurement on a board"
         }
         if !skipped.isEmpty { text += "\nnot run (no DUT of the bench runs them): " + skipped.joined(separator: ", ") }
+        if let interrupted {
+            text += "\nINTERRUPTED by \(interrupted): what completed is kept; continue with `tinybench resume \(output)`"
+        }
         text += "\nsession: \(output)"
         return text
     }

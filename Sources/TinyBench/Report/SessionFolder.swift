@@ -29,43 +29,16 @@ public struct SessionFolder {
     private func read() throws -> (summary: RunSummary, manifests: [SessionManifest]) {
         var summary = RunSummary(output: url.path)
         var all = [SessionManifest]()
-        let decoder = JSONDecoder()
         for benchmark in Benchmark.all {
             let modes = modes(benchmark)
             guard !modes.isEmpty else { continue }
             var manifests = [SessionManifest]()
             var row = RunSummary.Row(benchmark: benchmark, device: "", emulated: false)
             for mode in modes {
-                let folder = folder(benchmark, mode)
-                let data = try Data(contentsOf: folder.appendingPathComponent("results.json"))
-                var result = Session.ModeResult(mode: mode, folder: folder)
-                let manifest: SessionManifest
-                do {
-                    switch mode {
-                    case .performance:
-                        let r = try decoder.decode(PerformanceReport.self, from: data)
-                        (manifest, result.throughput, result.latencyMilliseconds, result.compliant) = (r.manifest, r.medianThroughput, r.latencyMilliseconds, r.compliant)
-                    case .accuracy:
-                        let r = try decoder.decode(AccuracyReport.self, from: data)
-                        manifest = r.manifest
-                        result.top1 = r.top1
-                        result.auc = r.auc
-                        switch benchmark.metric {
-                        case .top1(let t): result.targetMet = r.top1.map { $0 >= t }
-                        case .auc(let t): result.targetMet = r.auc.map { $0 >= t }
-                        }
-                    case .energy:
-                        let r = try decoder.decode(EnergyReport.self, from: data)
-                        manifest = r.manifest
-                        result.microjoulesPerInference = r.medianMicrojoulesPerInference
-                        result.averagePowerWatts = r.medianPowerWatts
-                        result.problems = r.problems
-                    }
-                } catch {
-                    throw SessionFolderError.unreadable(folder.appendingPathComponent("results.json").path, "\(error)")
-                }
-                row.add(result)
-                manifests.append(manifest)
+                let stored = try result(benchmark, mode)
+                row.add(stored.result)
+                if stored.interrupted { row.error = "\(mode.rawValue) mode: interrupted" }
+                manifests.append(stored.manifest)
             }
             row.describe(manifests)
             summary.rows.append(row)
@@ -73,6 +46,46 @@ public struct SessionFolder {
         }
         guard !summary.rows.isEmpty else { throw SessionFolderError.empty(url.path) }
         return (summary, all)
+    }
+
+    /// A mode's result as its results.json has it, when the mode ran to its end (not interrupted).
+    public func completedResult(_ benchmark: Benchmark, _ mode: Mode) throws -> (result: Session.ModeResult, manifest: SessionManifest)? {
+        guard FileManager.default.fileExists(atPath: folder(benchmark, mode).appendingPathComponent("results.json").path) else { return nil }
+        let stored = try result(benchmark, mode)
+        return stored.interrupted ? nil : (stored.result, stored.manifest)
+    }
+
+    /// A mode's results.json read back.
+    private func result(_ benchmark: Benchmark, _ mode: Mode) throws -> (result: Session.ModeResult, manifest: SessionManifest, interrupted: Bool) {
+        let folder = folder(benchmark, mode)
+        let decoder = JSONDecoder()
+        var result = Session.ModeResult(mode: mode, folder: folder)
+        do {
+            let data = try Data(contentsOf: folder.appendingPathComponent("results.json"))
+            switch mode {
+            case .performance:
+                let r = try decoder.decode(PerformanceReport.self, from: data)
+                (result.throughput, result.latencyMilliseconds, result.compliant) = (r.medianThroughput, r.latencyMilliseconds, r.compliant)
+                return (result, r.manifest, r.interrupted == true)
+            case .accuracy:
+                let r = try decoder.decode(AccuracyReport.self, from: data)
+                result.top1 = r.top1
+                result.auc = r.auc
+                switch benchmark.metric {
+                case .top1(let t): result.targetMet = r.top1.map { $0 >= t }
+                case .auc(let t): result.targetMet = r.auc.map { $0 >= t }
+                }
+                return (result, r.manifest, r.interrupted == true)
+            case .energy:
+                let r = try decoder.decode(EnergyReport.self, from: data)
+                result.microjoulesPerInference = r.medianMicrojoulesPerInference
+                result.averagePowerWatts = r.medianPowerWatts
+                result.problems = r.problems
+                return (result, r.manifest, r.interrupted == true)
+            }
+        } catch {
+            throw SessionFolderError.unreadable(folder.appendingPathComponent("results.json").path, "\(error)")
+        }
     }
 
     /// Copies each mode's log.txt, results.txt and results.json (and, for

@@ -20,6 +20,8 @@ struct AccuracyReport: Codable {
     var top1: Double?
     var auc: Double?
     var classification: ClassificationReport?
+    /// True when a stop request ended the run early: `samples` holds those that completed (nil in older sessions).
+    var interrupted: Bool?
 }
 
 /// A session on another DUT that takes part in an accuracy run, with what its DUT printed at boot.
@@ -46,29 +48,39 @@ extension Session {
             for (k, session) in sessions.enumerated() { session.client.log = { record.log.write("[dut \(k + 1)] \($0)") } }
         }
         defer { sessions.forEach { $0.client.log = nil } }
-        let identity = try identifyAndCheck(bootLines: bootLines, log: record.log)
-        for peer in peers {
-            let other = try peer.session.identifyAndCheck(bootLines: peer.bootLines, log: record.log)
-            guard other.name == identity.name, other.profile == identity.profile, other.model == identity.model else {
-                throw SessionError.differentDUTs("\(manifest.port) is '\(identity.name)' (\(identity.profile), \(identity.model)), \(peer.session.manifest.port) is '\(other.name)' (\(other.profile), \(other.model))")
-            }
-        }
-        if !peers.isEmpty { manifest.accuracyPeers = peers.map(\.session.manifest.port) }
         let total = min(settings.sampleLimit ?? dataset.entries.count, dataset.entries.count)
         let queue = SampleQueue(total: total)
-        let workers = sessions.map { session in
-            { queue.drain { i in
-                let sample = try session.inferSample(i)
-                try record.samples.append(sample)
-                return sample
-            } progress: { done in self.progress?(done, total, "accuracy \(done)/\(total)") } }
+        // Resuming: the samples that completed are kept, the others inferred.
+        let earlier = Dictionary(record.previous(AccuracySample.self).map { ($0.file, $0) }, uniquingKeysWith: { first, _ in first })
+        for i in 0..<total { if let sample = earlier[dataset.entries[i].file] { queue.keep(i, sample) } }
+        return try stoppable {
+            let identity = try begin(record, bootLines: bootLines)
+            for peer in peers {
+                let other = try peer.session.identifyAndCheck(bootLines: peer.bootLines, log: record.log)
+                guard other.name == identity.name, other.profile == identity.profile, other.model == identity.model else {
+                    throw SessionError.differentDUTs("\(manifest.port) is '\(identity.name)' (\(identity.profile), \(identity.model)), \(peer.session.manifest.port) is '\(other.name)' (\(other.profile), \(other.model))")
+                }
+            }
+            if !peers.isEmpty { manifest.accuracyPeers = peers.map(\.session.manifest.port) }
+            let workers = sessions.map { session in
+                { queue.drain { i in
+                    let sample = try session.inferSample(i)
+                    try record.samples.append(sample)
+                    return sample
+                } progress: { done in self.progress?(done, total, "accuracy \(done)/\(total)") } }
+            }
+            runConcurrently(workers)
+            if let failure = queue.failure { throw failure }
+            // Without a failure every file has its sample.
+            let samples = queue.samples.compactMap { $0 }
+            progress?(total, total, "accuracy done")
+            return try accuracyReport(samples, record: record)
+        } interrupted: { signal in
+            let samples = queue.samples.compactMap { $0 }
+            try record.writeResults([interruptedLine(.accuracy, signal: signal, completed: samples.count, of: total, "samples")])
+            try record.writeJSON(AccuracyReport(manifest: manifest, settings: settings, samples: samples, top1: nil, auc: nil,
+                                                classification: nil, interrupted: true))
         }
-        runConcurrently(workers)
-        if let failure = queue.failure { throw failure }
-        // Without a failure every file has its sample.
-        let samples = queue.samples.compactMap { $0 }
-        progress?(total, total, "accuracy done")
-        return try accuracyReport(samples, record: record)
     }
 
     /// Loads and infers every window of file `i` on this session's DUT.
@@ -159,6 +171,14 @@ final class SampleQueue: @unchecked Sendable {
         samples = Array(repeating: nil, count: total)
     }
 
+    /// A file done before (a resumed run): it is not handed out again.
+    func keep(_ i: Int, _ sample: AccuracySample) {
+        lock.lock()
+        defer { lock.unlock() }
+        samples[i] = sample
+        done += 1
+    }
+
     /// Takes files until none is left or a DUT failed: `infer` runs one, `progress` gets the count done.
     func drain(_ infer: (Int) throws -> AccuracySample, progress: (Int) -> Void) {
         while let i = take() {
@@ -174,6 +194,7 @@ final class SampleQueue: @unchecked Sendable {
     private func take() -> Int? {
         lock.lock()
         defer { lock.unlock() }
+        while next < samples.count && samples[next] != nil { next += 1 }
         guard failure == nil, next < samples.count else { return nil }
         defer { next += 1 }
         return next

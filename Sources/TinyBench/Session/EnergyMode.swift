@@ -18,6 +18,8 @@ struct EnergyReport: Codable {
     var medianPowerWatts: Double?
     var valid: Bool
     var problems: [String]
+    /// True when a stop request ended the run early (nil in older sessions).
+    var interrupted: Bool?
 }
 
 /// What a saved trace's JSON holds beside the raw samples.
@@ -48,7 +50,21 @@ extension Session {
         manifest.monitor = monitor.identity
         manifest.monitorSettings = monitor.settings
         log.write("# monitor: \(monitor.identity.model) \(monitor.identity.firmware), \(monitor.settings.voltage) V, \(monitor.settings.sampleRateHz) Hz, \(monitor.settings.edge) edge")
-        _ = try identifyAndCheck(bootLines: bootLines, log: log)
+        // Resuming keeps the windows that completed (their traces are on disk) and measures the rest.
+        var windows = Array(record.previous(EnergyWindow.self).prefix(settings.windows))
+        return try stoppable {
+            try energyWindows(&windows, monitor: monitor, record: record, bootLines: bootLines)
+        } interrupted: { signal in
+            try record.writeResults([interruptedLine(.energy, signal: signal, completed: windows.count, of: settings.windows, "windows")])
+            try record.writeJSON(EnergyReport(manifest: manifest, settings: settings, windows: windows, valid: false,
+                                              problems: ["interrupted by \(Interruption.name(signal))"], interrupted: true))
+        }
+    }
+
+    private func energyWindows(_ windows: inout [EnergyWindow], monitor: any EnergyMonitor, record: ModeRecord,
+                               bootLines: [String]) throws -> ModeResult {
+        let log = record.log
+        _ = try begin(record, bootLines: bootLines)
         let warmups = self.warmups
 
         progress?(0, settings.windows, "energy calibration")
@@ -63,8 +79,7 @@ extension Session {
         let n = max(Int((settings.targetWindowSeconds / perInference).rounded(.up)), settings.minimumInferences ?? 1)
         log.write("# calibration: \(String(format: "%.6f", perInference)) s per inference; \(n) inferences per window")
 
-        var windows = [EnergyWindow]()
-        for w in 0..<settings.windows {
+        for w in windows.count..<settings.windows {
             let index = w % dataset.entries.count
             let entry = dataset.entries[index]
             let input = Array(try dataset.sample(index)[benchmark.window(0)])
@@ -104,6 +119,7 @@ extension Session {
         var lastProgress = ContinuousClock.now
         var complete = false
         while true {
+            try interruption?.check()
             let t = monitor.progress()
             if t.events.count >= 2 && t.samples >= t.events[1].sampleIndex + trailing {
                 complete = true

@@ -18,10 +18,13 @@ struct PerformanceReport: Codable {
     var manifest: SessionManifest
     var settings: SessionSettings
     var windows: [PerformanceWindow]
-    var medianThroughput: Double
-    var latencyMilliseconds: Double
-    var statistics: WindowStatistics
+    /// Nil when the run was interrupted before its last window.
+    var medianThroughput: Double?
+    var latencyMilliseconds: Double?
+    var statistics: WindowStatistics?
     var compliant: Bool
+    /// True when a stop request ended the run early (nil in older sessions).
+    var interrupted: Bool?
 }
 
 extension Session {
@@ -36,16 +39,32 @@ extension Session {
     func performance(bootLines: [String]) throws -> ModeResult {
         let record = try openRecord(.performance)
         defer { client.log = nil }
-        let identity = try identifyAndCheck(bootLines: bootLines, log: record.log)
+        // Resuming keeps the windows that completed and measures the rest.
+        var windows = Array(record.previous(PerformanceWindow.self).prefix(settings.windows))
+        return try stoppable {
+            try performanceWindows(&windows, record: record, bootLines: bootLines)
+        } interrupted: { signal in
+            var lines = windows.enumerated().map { windowLine($0, $1) }
+            lines.append(interruptedLine(.performance, signal: signal, completed: windows.count, of: settings.windows, "windows"))
+            try record.writeResults(lines)
+            try record.writeJSON(PerformanceReport(manifest: manifest, settings: settings, windows: windows, compliant: false, interrupted: true))
+        }
+    }
+
+    private func windowLine(_ i: Int, _ w: PerformanceWindow) -> String {
+        "\(benchmark.shortName) performance: window \(i + 1): \(w.file) \(w.inferences) inferences in \(String(format: "%.3f", w.seconds)) s, \(String(format: "%.3f", w.throughput)) inf./sec."
+    }
+
+    private func performanceWindows(_ windows: inout [PerformanceWindow], record: ModeRecord, bootLines: [String]) throws -> ModeResult {
+        let identity = try begin(record, bootLines: bootLines)
         guard !identity.energyTimestamps else {
             throw SessionError.energyFirmware(identity.name)
         }
-        var windows = [PerformanceWindow]()
         let warmups = self.warmups
         let perInference = try calibrate()
         record.log.write("# calibration: \(String(format: "%.6f", perInference)) s per inference")
         var n = max(Int((settings.targetWindowSeconds / perInference).rounded(.up)), settings.minimumInferences ?? 10)
-        for w in 0..<settings.windows {
+        for w in windows.count..<settings.windows {
             let index = w % dataset.entries.count
             let entry = dataset.entries[index]
             let input = Array(try dataset.sample(index)[benchmark.window(0)])
@@ -66,16 +85,14 @@ extension Session {
             record.log.write("# window \(w + 1): \(window.inferences) inferences in \(window.seconds) s = \(window.throughput) inf./sec.")
         }
         progress?(settings.windows, settings.windows, "performance done")
-        let stats = WindowStatistics(windows.map(\.throughput))!
+        guard let stats = WindowStatistics(windows.map(\.throughput)) else { throw SessionError.badResults(dataset.directory.path, "no performance window") }
         let short = windows.filter { $0.seconds < settings.minWindowSeconds }
         let compliant = settings.compliant && short.isEmpty
         var lines = [String]()
         let name = benchmark.shortName
         // The device line says which emulation (cost model or QEMU instruction count) produced the time.
         let label = modelledLabel("timing")
-        for (i, w) in windows.enumerated() {
-            lines.append("\(name) performance: window \(i + 1): \(w.file) \(w.inferences) inferences in \(String(format: "%.3f", w.seconds)) s, \(String(format: "%.3f", w.throughput)) inf./sec.")
-        }
+        lines += windows.enumerated().map { windowLine($0, $1) }
         lines.append("\(name) performance: latency \(String(format: "%.3f", 1000 / stats.median)) ms/inf.\(label)")
         lines.append("\(name) performance: min \(String(format: "%.3f", stats.min)), max \(String(format: "%.3f", stats.max)), CV \(String(format: "%.2f", stats.coefficientOfVariation * 100)) %")
         if !compliant {

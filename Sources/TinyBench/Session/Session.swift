@@ -16,6 +16,13 @@ public final class Session {
     public var progress: ((Int, Int, String) -> Void)?
     /// Energy mode: the monitor that powers the DUT and sees its timestamps.
     public var monitor: (any EnergyMonitor)?
+    /// Asked before each command, between reads and between samples; a stop
+    /// request ends the mode with its results marked INTERRUPTED.
+    public var interruption: Interruption? {
+        didSet { client.interruption = interruption }
+    }
+    /// Continue each mode from its folder (samples.jsonl, manifest.json) instead of starting it afresh.
+    public var resume = false
 
     public init(client: DUTClient, benchmark: Benchmark, dataset: Dataset, settings: SessionSettings,
                 manifest: SessionManifest, output: URL) {
@@ -71,12 +78,58 @@ public final class Session {
 
     // MARK: - Helpers shared by the modes
 
-    /// A mode's folder, created, with its log (which the client writes every
-    /// line to) and its samples.jsonl opened.
+    /// A mode's folder, created (or, resuming, continued), with its log
+    /// (which the client writes every line to) and its samples.jsonl opened.
     func openRecord(_ mode: Mode) throws -> ModeRecord {
-        let record = try ModeRecord(folder: output.appendingPathComponent(benchmark.shortName).appendingPathComponent(mode.rawValue))
+        let record = try ModeRecord(folder: output.appendingPathComponent(benchmark.shortName).appendingPathComponent(mode.rawValue),
+                                    resume: resume)
         client.log = { record.log.write($0) }
+        if resume { record.log.write("# resumed: \(record.previousLines.count) record(s) of the interrupted run kept") }
         return record
+    }
+
+    /// Identifies the DUT and records the manifest in `manifest.json`; when
+    /// resuming, the DUT, model and dataset must be those of the interrupted
+    /// run, or the mode stops with the difference.
+    func begin(_ record: ModeRecord, bootLines: [String]) throws -> DUTIdentity {
+        let identity = try identifyAndCheck(bootLines: bootLines, log: record.log)
+        if resume, let earlier = record.previousManifest {
+            var differences = [String]()
+            if earlier.datasetSHA256 != manifest.datasetSHA256 { differences.append("the dataset's files differ (SHA-256 \(earlier.datasetSHA256.prefix(12))… then, \(manifest.datasetSHA256.prefix(12))… now)") }
+            if let a = earlier.modelSHA256, let b = manifest.modelSHA256, a != b { differences.append("the model differs (SHA-256 \(a.prefix(12))… then, \(b.prefix(12))… now)") }
+            if let dut = earlier.dut, dut.name != identity.name || dut.profile != identity.profile || dut.model != identity.model {
+                differences.append("the DUT differs ('\(dut.name)', \(dut.profile), \(dut.model) then; '\(identity.name)', \(identity.profile), \(identity.model) now)")
+            }
+            guard differences.isEmpty else { throw SessionError.cannotResume(record.folder.path, differences.joined(separator: "; ")) }
+        }
+        try record.writeJSON(manifest, name: "manifest.json")
+        return identity
+    }
+
+    /// Runs a mode's body; a stop request (however it surfaced) becomes
+    /// ``SessionError/interrupted(_:)`` after `interrupted` has written what completed.
+    func stoppable<T>(_ body: () throws -> T, interrupted: (Int32) throws -> Void) throws -> T {
+        do {
+            return try body()
+        } catch {
+            guard let signal = Self.interruptingSignal(error) ?? interruption?.signal else { throw error }
+            try interrupted(signal)
+            throw SessionError.interrupted(signal)
+        }
+    }
+
+    private static func interruptingSignal(_ error: Error) -> Int32? {
+        switch error {
+        case SessionError.interrupted(let signal): signal
+        case DUTError.interrupted(_, let signal): signal
+        case SessionError.failed(_, let inner): interruptingSignal(inner)
+        default: nil
+        }
+    }
+
+    /// The results.txt line of an interrupted mode: what completed, no score the checker could read.
+    func interruptedLine(_ mode: Mode, signal: Int32, completed: Int, of total: Int, _ unit: String) -> String {
+        "\(benchmark.shortName) \(mode.rawValue): INTERRUPTED by \(Interruption.name(signal)) after \(completed) of \(total) \(unit); no score (continue with `tinybench resume \(output.path)`)"
     }
 
     func identifyAndCheck(bootLines: [String], log: SessionLog) throws -> DUTIdentity {
@@ -98,6 +151,7 @@ public final class Session {
                 return try body()
             } catch let error as DUTError {
                 if case .transport(.closed) = error { throw SessionError.failed(what, error) }
+                if case .interrupted(_, let signal) = error { throw SessionError.interrupted(signal) }
                 lastError = error
                 client.log?("# \(what): \(error); resynchronising")
                 try? client.resynchronise()
@@ -124,17 +178,38 @@ public final class Session {
 }
 
 /// A mode's folder while it is written: log.txt and samples.jsonl grow as
-/// the run goes; results.txt and results.json are written at the end.
+/// the run goes; manifest.json is written when the DUT is identified,
+/// results.txt and results.json at the end.
 final class ModeRecord: @unchecked Sendable {
     let folder: URL
     let log: SessionLog
     let samples: JSONLines
+    /// Resuming: the complete lines of samples.jsonl (a line cut short by a
+    /// killed run is dropped) and the manifest of the interrupted run.
+    let previousLines: [Data]
+    let previousManifest: SessionManifest?
 
-    init(folder: URL) throws {
+    init(folder: URL, resume: Bool = false) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         self.folder = folder
-        log = try SessionLog(url: folder.appendingPathComponent("log.txt"))
-        samples = try JSONLines(url: folder.appendingPathComponent("samples.jsonl"))
+        let samplesURL = folder.appendingPathComponent("samples.jsonl")
+        if resume {
+            let text = FileManager.default.contents(atPath: samplesURL.path) ?? Data()
+            previousLines = text.split(separator: 10).map { Data($0) }.filter { (try? JSONSerialization.jsonObject(with: $0)) != nil }
+            previousManifest = FileManager.default.contents(atPath: folder.appendingPathComponent("manifest.json").path)
+                .flatMap { try? JSONDecoder().decode(SessionManifest.self, from: $0) }
+        } else {
+            previousLines = []
+            previousManifest = nil
+        }
+        log = try SessionLog(url: folder.appendingPathComponent("log.txt"), append: resume)
+        samples = try JSONLines(url: samplesURL)
+        for line in previousLines { try samples.appendLine(line) }
+    }
+
+    /// The records of the interrupted run, decoded.
+    func previous<T: Decodable>(_ type: T.Type) -> [T] {
+        previousLines.compactMap { try? JSONDecoder().decode(T.self, from: $0) }
     }
 
     func writeResults(_ lines: [String]) throws {
@@ -166,10 +241,14 @@ final class JSONLines: @unchecked Sendable {
     }
 
     func append<T: Encodable>(_ value: T) throws {
-        let line = try encoder.encode(value) + [10]
+        try appendLine(try encoder.encode(value))
+    }
+
+    /// Appends one encoded object and its newline.
+    func appendLine(_ json: Data) throws {
         lock.lock()
         defer { lock.unlock() }
-        handle.write(line)
+        handle.write(json + [10])
     }
 
     deinit { try? handle.close() }
@@ -185,6 +264,8 @@ public enum SessionError: Error, CustomStringConvertible {
     case noMonitor
     case noTimestamps(String)
     case differentDUTs(String)
+    case interrupted(Int32)
+    case cannotResume(String, String)
 
     public var description: String {
         switch self {
@@ -196,6 +277,8 @@ public enum SessionError: Error, CustomStringConvertible {
         case .noMonitor: "energy mode needs an energy monitor (--monitor)"
         case .noTimestamps(let why): "energy calibration failed: \(why). Is the DUT running its energy build (GPIO timestamps), and is its timestamp pin wired to the monitor's timestamp input (Docs/energy.md)?"
         case .differentDUTs(let why): "an accuracy run is shared only among identical DUTs: \(why)"
+        case .interrupted(let signal): "interrupted by \(Interruption.name(signal)); what completed is kept"
+        case let .cannotResume(folder, why): "cannot resume \(folder): \(why)"
         }
     }
 }

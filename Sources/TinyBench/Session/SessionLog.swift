@@ -7,9 +7,14 @@ public final class SessionLog: @unchecked Sendable {
     private let start = ContinuousClock.now
     private let lock = NSLock()
 
-    public init(url: URL) throws {
-        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-        handle = try FileHandle(forWritingTo: url)
+    /// A new log.txt, or with `append` the existing one continued.
+    public init(url: URL, append: Bool = false) throws {
+        if !append || !FileManager.default.fileExists(atPath: url.path) {
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: url)
+        if append { handle.seekToEndOfFile() }
+        self.handle = handle
     }
 
     public func write(_ line: String) {

@@ -2,25 +2,27 @@ import Foundation
 
 /// Runs benchmarks into one session folder (`<output>/<kws|vww|ad|ic>/<mode>/`)
 /// on one or more DUTs, keeps going when one fails, and summarises them in
-/// `<output>/summary.txt` and `summary.json`.
+/// `<output>/summary.txt` and `summary.json`; the request is kept in
+/// `<output>/run.json`.
 ///
 /// With several DUTs, each board runs the benchmark its firmware was built
 /// for (asked over the link) and DUTs that run any benchmark (emulated) take
 /// the others in turn; different DUTs run at the same time. Identical DUTs of
 /// one benchmark share its accuracy run (see ``Session/accuracy(bootLines:peers:)``);
 /// performance and energy run on the first of them.
+///
+/// A stop request (``interruption``) ends the mode in flight with its
+/// results marked INTERRUPTED and runs nothing further. With `resume`, modes
+/// whose results are complete are kept and the others continue from their
+/// records (``Session/resume``).
 public final class SuiteRun: @unchecked Sendable {
+    public let request: RunRequest
     public let benchmarks: [Benchmark]
-    public let datasetRoot: URL
-    public let settings: SessionSettings
     public let output: URL
-    public var timeouts = DUTClient.Timeouts()
-    /// Where each benchmark's files are under the root, by benchmark id (default `<id>/y_labels.csv`).
-    public var layouts: [String: DatasetLayout] = [:]
-    /// Settings of single benchmarks, by benchmark id, in place of `settings` (a tests YAML's counts).
-    public var benchmarkSettings: [String: SessionSettings] = [:]
-    /// When true (`all`), a benchmark that no DUT runs is left out and noted instead of failing.
-    public var skipBenchmarksWithoutDUT = false
+    /// Continue the session in `output` instead of starting it.
+    public var resume = false
+    /// Asked between reads and samples; nil: the run cannot be interrupted.
+    public var interruption: Interruption?
     /// Progress callback: (benchmark, done, total, phase). Called from the thread of the DUT that made progress.
     public var progress: (@Sendable (Benchmark, Int, Int, String) -> Void)?
     /// Called when a benchmark has finished (or failed), with its row; one call at a time.
@@ -28,11 +30,9 @@ public final class SuiteRun: @unchecked Sendable {
     private let connectors: [any DUTConnector]
     private let lock = NSLock()
 
-    public init(benchmarks: [Benchmark], datasetRoot: URL, settings: SessionSettings, output: URL,
-                connectors: [any DUTConnector]) {
-        self.benchmarks = benchmarks
-        self.datasetRoot = datasetRoot
-        self.settings = settings
+    public init(request: RunRequest, output: URL, connectors: [any DUTConnector]) throws {
+        self.request = request
+        benchmarks = try request.benchmarkList()
         self.output = output
         self.connectors = connectors
     }
@@ -44,13 +44,14 @@ public final class SuiteRun: @unchecked Sendable {
     }
 
     public func run() throws -> RunSummary {
+        try request.write(to: output)
         let (assignments, skipped) = try plan()
         var summary = RunSummary(output: output.path)
         summary.skipped = skipped.map(\.id)
         runConcurrently(assignments.map { assignment in
             {
                 for benchmark in assignment.benchmarks {
-                    let row = self.runOne(benchmark, on: assignment.connectors)
+                    let row = self.interruption?.signal.map { self.notRun(benchmark, $0) } ?? self.runOne(benchmark, on: assignment.connectors)
                     self.lock.lock()
                     summary.rows.append(row)
                     summary.rows.sort { self.order($0.benchmark) < self.order($1.benchmark) }
@@ -60,11 +61,18 @@ public final class SuiteRun: @unchecked Sendable {
                 }
             }
         })
+        summary.interrupted = interruption?.signal.map(Interruption.name)
         try summary.write()
         return summary
     }
 
     private func order(_ id: String) -> Int { benchmarks.firstIndex { $0.id == id } ?? benchmarks.count }
+
+    private func notRun(_ benchmark: Benchmark, _ signal: Int32) -> RunSummary.Row {
+        var row = RunSummary.Row(benchmark: benchmark, device: "not reached", emulated: false)
+        row.error = "not run: interrupted by \(Interruption.name(signal))"
+        return row
+    }
 
     /// Which DUTs run which benchmarks. One DUT runs every benchmark asked
     /// for (a board then runs the one its firmware has, which the session
@@ -95,7 +103,7 @@ public final class SuiteRun: @unchecked Sendable {
             }
         }
         if flexible.isEmpty {
-            guard skipBenchmarksWithoutDUT || unserved.isEmpty else {
+            guard request.skipBenchmarksWithoutDUT || unserved.isEmpty else {
                 throw SuiteRunError.noDUT(unserved, connectors.map(\.label))
             }
             skipped = unserved
@@ -115,23 +123,38 @@ public final class SuiteRun: @unchecked Sendable {
 
     private func runOne(_ benchmark: Benchmark, on connectors: [any DUTConnector]) -> RunSummary.Row {
         var row = RunSummary.Row(benchmark: benchmark, device: "not reached", emulated: false)
+        let settings = request.settings(for: benchmark)
+        let folder = SessionFolder(url: output)
+        // Resuming: modes with complete results stay as they are.
+        var modes = settings.mode.modes
+        if resume {
+            for mode in modes {
+                guard let done = try? folder.completedResult(benchmark, mode) else { continue }
+                row.add(done.result)
+                row.describe([done.manifest])
+                modes.removeAll { $0 == mode }
+            }
+            if modes.isEmpty { return row }
+        }
         do {
-            let data = try Dataset(root: datasetRoot, benchmark: benchmark, layout: layouts[benchmark.id] ?? DatasetLayout())
+            let data = try Dataset(root: URL(fileURLWithPath: request.datasetRoot), benchmark: benchmark,
+                                   layout: request.layouts[benchmark.id] ?? DatasetLayout())
             var connections = [DUTConnection]()
             defer { connections.forEach { $0.close() } }
             for connector in connectors { connections.append(try connector.connect(benchmark)) }
             let manifests = try connections.map { try $0.manifest(for: benchmark, dataset: data) }
             row.describe(manifests)
-            let settings = benchmarkSettings[benchmark.id] ?? self.settings
             let sessions = zip(connections, manifests).map { connection, manifest in
-                let session = Session(client: DUTClient(transport: connection.transport, timeouts: timeouts), benchmark: benchmark,
-                                      dataset: data, settings: settings, manifest: manifest, output: output)
+                let session = Session(client: DUTClient(transport: connection.transport, timeouts: request.timeouts),
+                                      benchmark: benchmark, dataset: data, settings: settings, manifest: manifest, output: output)
                 session.progress = { [weak self] in self?.progress?(benchmark, $0, $1, $2) }
                 session.monitor = connection.monitor
+                session.interruption = interruption
+                session.resume = resume
                 return session
             }
             let peers = zip(sessions, connections).dropFirst().map { AccuracyPeer(session: $0, bootLines: $1.bootLines) }
-            for mode in settings.mode.modes {
+            for mode in modes {
                 do {
                     switch mode {
                     case .accuracy: row.add(try sessions[0].accuracy(bootLines: connections[0].bootLines, peers: peers))

@@ -24,3 +24,10 @@ extension BenchDescription {
         }
     }
 }
+
+extension RunRequest {
+    /// The run of this request into `output`, on the request's bench.
+    public func suite(output: URL) throws -> SuiteRun {
+        try SuiteRun(request: self, output: output, connectors: bench.connectors())
+    }
+}
