@@ -108,4 +108,29 @@ struct ResumeTests {
         let none = try CLI.run(["resume", root.path])
         #expect(none.status == 1 && none.stderr.contains("no run.json"), "\(none.stderr)")
     }
+
+    /// Energy mode on the emulated lab: SIGINT after the first window stops
+    /// the acquisition, powers the DUT off, leaves an INTERRUPTED energy result;
+    /// resume measures the remaining windows only.
+    @Test func sigintDuringEnergyThenResume() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-resume-energy-\(UUID().uuidString)")
+        let pid = try CLI.launch(["ad", "--mode", "energy", "--emulated-lab", "--dataset", HarnessData.demo.path,
+                                  "--output", output.path, "--min-window-seconds", "1"],
+                                 stdout: output.path + ".stdout", stderr: output.path + ".stderr")
+        let folder = output.appendingPathComponent("ad/energy")
+        let deadline = Date().addingTimeInterval(60)
+        while Self.lines(folder.appendingPathComponent("samples.jsonl")) < 1 && Date() < deadline { usleep(20_000) }
+        kill(pid, SIGINT)
+        #expect(CLI.wait(pid) == 130)
+        let text = try String(contentsOf: folder.appendingPathComponent("results.txt"), encoding: .utf8)
+        #expect(text.contains("INTERRUPTED by SIGINT after") && !text.contains("Median energy cost is"), "\(text)")
+        let kept = Self.lines(folder.appendingPathComponent("samples.jsonl"))
+        #expect(kept >= 1 && kept < 5)
+        let r = try CLI.run(["resume", output.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let done = try String(contentsOf: folder.appendingPathComponent("results.txt"), encoding: .utf8)
+        #expect(done.contains("Median energy cost is") && done.split(separator: "\n").filter { $0.contains(": window ") }.count == 5, "\(done)")
+        let log = try String(contentsOf: folder.appendingPathComponent("log.txt"), encoding: .utf8)
+        #expect(log.contains("# resumed: \(kept) record(s)"))
+    }
 }
