@@ -135,6 +135,17 @@ struct RemoteSerialTests {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             #expect(object?["file"] is String && object?["predicted"] is Int, "\(line)")
         }
+
+        // The lab machine is back (on another port): `resume` finishes the run from the kept samples.
+        let again = try Ser2net(serving: dut.pty, in: work)
+        defer { again.stop() }
+        let resumed = try CLI.run(["resume", output.path, "--port", again.url])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Self.lines(samples).count == 200)
+        let text = try String(contentsOf: output.appendingPathComponent("kws/accuracy/results.txt"), encoding: .utf8)
+        #expect(text.contains("Top 1% ="), "\(text)")
+        let log = try String(contentsOf: output.appendingPathComponent("kws/accuracy/log.txt"), encoding: .utf8)
+        #expect(log.contains("# resumed: \(kept.count) record(s)"))
     }
 
     // MARK: - Helpers
