@@ -13,8 +13,8 @@ struct ReportCommand: ParsableCommand {
             each mode's log.txt, results.txt and results.json (and energy windows' JSON and SVG) to \
             <root>/<division>/<org>/results/<system>/<benchmark>/<mode>/, where the MLCommons \
             submission checker looks for them, writes systems/<system>.json unless it exists, and \
-            checks the whole tree as the checker would (exit status 1 when something is missing, \
-            such as the energy score of an invalid run).
+            checks the whole tree as check-submission does (exit status 1 on any problem, such as a \
+            missing energy score, a non-compliant run or an emulated result without --allow-emulated).
             """)
 
     @Argument(help: "The session folder.") var session: String
@@ -22,6 +22,15 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Division folder of the submission tree.") var division = "closed"
     @Option(help: "Organisation folder of the submission tree.") var org = "TinyBench"
     @Option(help: "System folder of the submission tree (the DUT's name).") var system = "dut"
+    @Flag(help: "With --submission: accept emulated and QEMU results in the check (they are counted, and the output says so).")
+    var allowEmulated = false
+
+    func validate() throws {
+        // The flag only relaxes the check of a submission tree; without one it would be silently ignored.
+        if allowEmulated && submission == nil {
+            throw ValidationError("--allow-emulated applies to the check of --submission ROOT: give --submission too")
+        }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -33,33 +42,55 @@ struct ReportCommand: ParsableCommand {
                 let written = try folder.exportSubmission(root: URL(fileURLWithPath: submission), division: division,
                                                           organization: org, system: system)
                 print("submission tree: \(written.count) result folder(s) under \(submission)/\(division)/\(org)/results/\(system)")
-                try fail(on: SubmissionCheck.problems(root: URL(fileURLWithPath: submission)))
-                print("submission check: passed (every results folder has log.txt, results.txt with its score line, results.json)")
+                try checkSubmission(submission, allowEmulated: allowEmulated)
             }
         }
     }
 }
 
-/// `tinybench check-submission ROOT`: the checker's file and score-line rules, failing loudly.
+/// `tinybench check-submission ROOT [--allow-emulated]`: the checker's file and
+/// score-line rules and the run rules behind the scores, failing loudly.
 struct CheckSubmissionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-submission",
-        abstract: "Check a submission tree as the MLCommons checker reads it; exit status 1 on any problem.")
+        abstract: "Check a submission tree as the MLCommons checker reads it and against the run rules; exit status 1 on any problem.",
+        discussion: """
+            Every <division>/<org>/results/<system>/<benchmark>/<mode>/ folder needs log.txt, \
+            results.txt with the line the checker parses and results.json, and each system a \
+            systems/<system>.json with a Status. Fails, listing each reason with its file, on \
+            NON-COMPLIANT, INTERRUPTED or INVALID runs, on performance or energy runs without \
+            exactly 5 windows of at least 10 s, and on emulated or QEMU results unless \
+            --allow-emulated.
+            """)
 
     @Argument(help: "Root of the submission tree (holding closed/ or open/).") var root: String
+    @Flag(help: "Accept emulated and QEMU results (they are counted, and the output says so).")
+    var allowEmulated = false
 
     func run() throws {
         try reportingErrors {
-            try fail(on: SubmissionCheck.problems(root: URL(fileURLWithPath: root)))
-            print("submission check: passed")
+            try checkSubmission(root, allowEmulated: allowEmulated)
         }
     }
 }
 
-/// Lists the checker's problems on standard error, one per line, and fails.
-private func fail(on problems: [String]) throws {
-    guard !problems.isEmpty else { return }
-    let text = "error: the submission tree fails \(problems.count) of the checker's rules:\n" + problems.map { "  \($0)\n" }.joined()
-    FileHandle.standardError.write(Data(text.utf8))
-    throw ExitCode.failure
+/// Checks the tree at `root`: says how many emulated results `allowEmulated`
+/// let through (so an allowed run never reads as a measured one), then lists
+/// every problem on standard error, one per line, and fails, or says it passed.
+private func checkSubmission(_ root: String, allowEmulated: Bool) throws {
+    let findings = SubmissionCheck.check(root: URL(fileURLWithPath: root), allowEmulated: allowEmulated)
+    let emulated = findings.emulatedFolders.count
+    if allowEmulated && emulated > 0 {
+        print("emulated results allowed: " + (emulated == 1 ? "1 result folder is not a measurement on a board"
+                                                           : "\(emulated) result folders are not measurements on a board"))
+    }
+    guard findings.problems.isEmpty else {
+        let problems = findings.problems
+        let text = "error: the submission tree fails \(problems.count) check(s):\n" + problems.map { "  \($0)\n" }.joined()
+        FileHandle.standardError.write(Data(text.utf8))
+        throw ExitCode.failure
+    }
+    print("submission check: passed (\(findings.resultFolders) result folder(s): the checker's files and score lines; "
+          + "complete, compliant runs; performance and energy in 5 windows of at least 10 s"
+          + (emulated == 0 ? "; measured on a board)" : ")"))
 }

@@ -1,24 +1,57 @@
 import Foundation
 
-/// What the MLCommons submission checker looks for in a results tree, checked
-/// loudly (the official checker reports but always exits 0): every
-/// `<division>/<org>/results/<system>/<benchmark>/<mode>/` holds log.txt,
-/// results.txt and results.json, and results.txt has the line the checker
-/// parses for that mode; each system has `systems/<system>.json` with a Status.
+/// A results tree checked as the MLCommons submission checker reads it and
+/// against the MLPerf Tiny run rules behind its numbers, failing loudly where
+/// the official checker only reports (it always exits 0):
+///
+/// - every `<division>/<org>/results/<system>/<benchmark>/<mode>/` holds
+///   log.txt, results.txt and results.json, results.txt has the line the
+///   checker parses for that mode, and each system has `systems/<system>.json`
+///   with a Status;
+/// - no run is NON-COMPLIANT, INTERRUPTED or INVALID (as results.txt says, or
+///   results.json where results.txt is silent);
+/// - performance and energy runs have exactly 5 windows of at least 10 s each
+///   (from results.json: results.txt does not always say it, e.g. an energy
+///   run with short windows is otherwise valid);
+/// - every result was measured on a board, not emulated or run on QEMU,
+///   unless emulated results are allowed.
 public enum SubmissionCheck {
+    /// What a check found.
+    public struct Findings: Sendable {
+        /// Every rule the tree fails, one line each, starting with the file or folder concerned (empty when it passes).
+        public var problems: [String] = []
+        /// Result folders whose figures are emulated (cost model) or from QEMU, not measured on a board.
+        /// They are problems unless emulated results are allowed.
+        public var emulatedFolders: [URL] = []
+        /// Every `<benchmark>/<mode>` result folder found.
+        public var resultFolders = 0
+    }
+
     /// The checker's patterns (`re.match` with a leading `.* `: some text must precede the keyword).
     static let patterns: [String: [String]] = [
         "performance": [#"^.* Median throughput is\s+[\d\.]+ inf\./sec\..*"#],
         "accuracy": [#"^.* Top[- ]1%?\s?[:=] [\d\.]+.*"#, #"^.* AUC\s?[:=] [\d\.]+.*"#],
         "energy": [#"Median energy cost is [\d\.]+ uJ/inf"#],
     ]
+    /// Windows of a performance or energy run, by the rules.
+    static let requiredWindows = 5
+    /// The shortest window the rules accept, in DUT seconds.
+    static let minimumWindowSeconds = 10.0
+    /// What a run writes into results.txt when its result must not be submitted,
+    /// and the results.json field that says the same (with the value that fails).
+    static let failureMarks: [(word: String, key: String, failing: Bool)] = [
+        ("NON-COMPLIANT", "compliant", false),
+        ("INTERRUPTED", "interrupted", true),
+        ("INVALID", "valid", false),
+    ]
 
-    /// Problems found under `root` (empty when the tree passes).
-    public static func problems(root: URL) -> [String] {
-        let fm = FileManager.default
-        var problems = [String]()
-        var resultFolders = 0
-        func children(_ url: URL) -> [String] { ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).sorted() }
+    /// Checks the tree under `root`. Emulated and QEMU results are listed in
+    /// the findings either way, and are problems unless `allowEmulated`.
+    public static func check(root: URL, allowEmulated: Bool) -> Findings {
+        var findings = Findings()
+        func children(_ url: URL) -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
+        }
         for division in children(root) where ["closed", "open"].contains(division) {
             for org in children(root.appendingPathComponent(division)) {
                 let orgURL = root.appendingPathComponent(division).appendingPathComponent(org)
@@ -28,32 +61,117 @@ public enum SubmissionCheck {
                        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                        let status = object["Status"] as? String, ["available", "preview", "rdi"].contains(status.lowercased()) {
                     } else {
-                        problems.append("\(systemJSON.path): missing, or no Status of available/preview/rdi")
+                        findings.problems.append("\(systemJSON.path): missing, or no Status of available/preview/rdi")
                     }
                     let systemURL = orgURL.appendingPathComponent("results").appendingPathComponent(system)
                     for benchmark in children(systemURL) {
                         for mode in children(systemURL.appendingPathComponent(benchmark)) {
                             let folder = systemURL.appendingPathComponent(benchmark).appendingPathComponent(mode)
-                            resultFolders += 1
-                            for file in ["log.txt", "results.txt", "results.json"] where !fm.fileExists(atPath: folder.appendingPathComponent(file).path) {
-                                problems.append("\(folder.path): no \(file)")
-                            }
-                            guard let expected = patterns[mode] else {
-                                problems.append("\(folder.path): '\(mode)' is not a mode (performance, accuracy, energy)")
-                                continue
-                            }
-                            let text = (try? String(contentsOf: folder.appendingPathComponent("results.txt"), encoding: .utf8)) ?? ""
-                            let lines = text.split(separator: "\n").map(String.init)
-                            let found = expected.contains { pattern in
-                                lines.contains { $0.range(of: pattern, options: .regularExpression) != nil }
-                            }
-                            if !found { problems.append("\(folder.path)/results.txt: no line the checker reads for \(mode)") }
+                            findings.resultFolders += 1
+                            checkResults(folder, mode: mode, allowEmulated: allowEmulated, into: &findings)
                         }
                     }
                 }
             }
         }
-        if resultFolders == 0 { problems.append("\(root.path): no <division>/<org>/results/<system>/<benchmark>/<mode>/ folders") }
+        if findings.resultFolders == 0 {
+            findings.problems.append("\(root.path): no <division>/<org>/results/<system>/<benchmark>/<mode>/ folders")
+        }
+        return findings
+    }
+
+    /// The rules for one `<benchmark>/<mode>` folder.
+    private static func checkResults(_ folder: URL, mode: String, allowEmulated: Bool, into findings: inout Findings) {
+        let fm = FileManager.default
+        for file in ["log.txt", "results.txt", "results.json"] where !fm.fileExists(atPath: folder.appendingPathComponent(file).path) {
+            findings.problems.append("\(folder.path): no \(file)")
+        }
+        guard let expected = patterns[mode] else {
+            findings.problems.append("\(folder.path): '\(mode)' is not a mode (performance, accuracy, energy)")
+            return
+        }
+        let textPath = folder.appendingPathComponent("results.txt").path
+        let jsonURL = folder.appendingPathComponent("results.json")
+        let text = (try? String(contentsOfFile: textPath, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let scoreLines = lines.filter { line in expected.contains { line.range(of: $0, options: .regularExpression) != nil } }
+        if scoreLines.isEmpty { findings.problems.append("\(textPath): no line the checker reads for \(mode)") }
+
+        // The run's own verdict: results.txt says it; results.json backs it up where results.txt is silent.
+        var marked = Set<String>()
+        for line in lines {
+            guard let mark = failureMarks.first(where: { line.contains($0.word) }) else { continue }
+            findings.problems.append("\(textPath): \(line)")
+            marked.insert(mark.word)
+        }
+        // A missing results.json was reported above; an unreadable one hides the windows and the device.
+        var report = [String: Any]()
+        if fm.fileExists(atPath: jsonURL.path) {
+            if let data = try? Data(contentsOf: jsonURL), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                report = object
+                // An energy report lists why it is invalid; say it with the verdict.
+                let listed = report["problems"] as? [String] ?? []
+                let reasons = listed.isEmpty ? "" : ": " + listed.joined(separator: "; ")
+                for mark in failureMarks where !marked.contains(mark.word) && (report[mark.key] as? Bool) == mark.failing {
+                    findings.problems.append("\(jsonURL.path): \"\(mark.key)\": \(mark.failing) (\(mark.word))\(reasons)")
+                }
+                if mode == "performance" || mode == "energy" {
+                    findings.problems += windowProblems(report, mode: mode, path: jsonURL.path)
+                }
+            } else {
+                findings.problems.append("\(jsonURL.path): not a JSON object, so the run's windows and device cannot be checked")
+            }
+        }
+        if let evidence = emulationEvidence(report, jsonPath: jsonURL.path, scoreLines: scoreLines, textPath: textPath) {
+            findings.emulatedFolders.append(folder)
+            if !allowEmulated { findings.problems.append("\(evidence); --allow-emulated accepts it") }
+        }
+    }
+
+    /// The window count and each window's length in DUT seconds (a
+    /// performance window's `seconds`, an energy window's `analysis.seconds`,
+    /// which an invalid energy window may lack).
+    private static func windowProblems(_ report: [String: Any], mode: String, path: String) -> [String] {
+        guard let windows = report["windows"] as? [[String: Any]] else {
+            return ["\(path): no windows, so their number and lengths cannot be checked"]
+        }
+        var problems = [String]()
+        if windows.count != requiredWindows {
+            problems.append("\(path): \(windows.count) \(mode) window(s) where the rules ask for \(requiredWindows)")
+        }
+        var short = [String]()
+        for (i, window) in windows.enumerated() {
+            let measured = mode == "energy" ? (window["analysis"] as? [String: Any])?["seconds"] : window["seconds"]
+            // NSNumber: JSONSerialization reads a whole number of seconds (written as "15") as an integer.
+            guard let seconds = (measured as? NSNumber)?.doubleValue else {
+                short.append("window \(i + 1) (no measured length)")
+                continue
+            }
+            if seconds < minimumWindowSeconds { short.append("window \(i + 1) (\(String(format: "%.3f", seconds)) s)") }
+        }
+        if !short.isEmpty {
+            problems.append("\(path): \(short.joined(separator: ", ")) under the \(Int(minimumWindowSeconds)) s the rules ask of every \(mode) window")
+        }
         return problems
+    }
+
+    /// Why a folder's figures are not a measurement on a board, naming the
+    /// file that says so: results.json's device timing (cost model, QEMU's
+    /// instruction count) or `emulated` flag, or a score line labelled emulated.
+    private static func emulationEvidence(_ report: [String: Any], jsonPath: String, scoreLines: [String], textPath: String) -> String? {
+        let manifest = report["manifest"] as? [String: Any]
+        let device = manifest?["device"] as? [String: Any]
+        if let timing = device?["timing"] as? String, DeviceDescription.Timing(rawValue: timing) != .measured {
+            let kind = DeviceDescription.Timing(rawValue: timing) == .instructionCount ? "QEMU" : "emulated"
+            let summary = (device?["summary"] as? String).map { ": \($0)" } ?? ""
+            return "\(jsonPath): \(kind) result, not a measurement on a board (\(timing) timing\(summary))"
+        }
+        if (manifest?["emulated"] as? Bool) == true {
+            return "\(jsonPath): emulated result, not a measurement on a board (the manifest says emulated)"
+        }
+        if let line = scoreLines.first(where: { $0.contains("emulated") }) {
+            return "\(textPath): emulated result, not a measurement on a board (\(line))"
+        }
+        return nil
     }
 }
