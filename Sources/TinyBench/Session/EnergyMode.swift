@@ -167,6 +167,10 @@ extension Session {
         let powers = windows.compactMap(\.analysis.averagePowerWatts)
         let median = valid ? WindowStatistics(energies)?.median : nil
         let power = valid ? WindowStatistics(powers)?.median : nil
+        if valid && !settings.compliant {
+            // Measured correctly, but not by the rules (windows shorter than 10 s): no submission may use it.
+            lines.append("\(name) energy: NON-COMPLIANT run: \(settings.windows) windows, minimum window \(settings.minWindowSeconds) s")
+        }
         if let median, let power {
             lines.append("\(name) energy: median power \(String(format: "%.3f", power * 1000)) mW\(label)")
             lines.append("\(name) energy: Median energy cost is \(String(format: "%.3f", median)) uJ/inf.\(label)")
