@@ -44,11 +44,7 @@ struct ModelCommand: ParsableCommand {
                 let outputs = try RawInference.run(interpreter, input: try readFile(input, what: "input"),
                                                    source: "input file \(input)")
                 if let output {
-                    do {
-                        try Data(outputs.joined()).write(to: URL(fileURLWithPath: output))
-                    } catch {
-                        throw CLIError("cannot write \(output): \(error.localizedDescription)")
-                    }
+                    try FileIO.write(Data(outputs.joined()), to: URL(fileURLWithPath: output))
                 } else {
                     print(RawInference.hex(outputs))
                 }

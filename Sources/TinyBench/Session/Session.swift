@@ -130,19 +130,27 @@ final class ModeRecord: @unchecked Sendable {
     let log: SessionLog
     let samples: JSONLines
 
-    init(folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    init(folder: URL) throws(FileError) {
+        try FileIO.createDirectory(folder)
         self.folder = folder
         log = try SessionLog(url: folder.appendingPathComponent("log.txt"))
         samples = try JSONLines(url: folder.appendingPathComponent("samples.jsonl"))
     }
 
-    func writeResults(_ lines: [String]) throws {
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("results.txt"))
+    /// Records one completed window or sample, unless the log has failed:
+    /// a step whose dialogue is not in log.txt is not recorded as done.
+    func save<T: Encodable>(_ value: T) throws {
+        try log.check()
+        try samples.append(value)
+    }
+
+    func writeResults(_ lines: [String]) throws(FileError) {
+        try log.check()
+        try FileIO.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: folder.appendingPathComponent("results.txt"))
     }
 
     func writeJSON<T: Encodable>(_ value: T, name: String = "results.json") throws {
-        try JSONLines.prettyEncoder.encode(value).write(to: folder.appendingPathComponent(name))
+        try FileIO.write(try JSONLines.prettyEncoder.encode(value), to: folder.appendingPathComponent(name))
     }
 }
 
@@ -155,24 +163,34 @@ final class JSONLines: @unchecked Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return encoder
     }()
+    let url: URL
     private let handle: FileHandle
     private let encoder = JSONEncoder()
     private let lock = NSLock()
+    /// Bytes of whole lines written: a failed append is cut back to it.
+    private var size: UInt64 = 0
 
-    init(url: URL) throws {
-        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-        handle = try FileHandle(forWritingTo: url)
+    init(url: URL) throws(FileError) {
+        self.url = url
+        handle = try FileIO.create(url)
         encoder.outputFormatting = [.sortedKeys]
     }
 
+    /// Appends `value` as one line. When the write fails (a full disk) the
+    /// part written is removed, so the file holds only whole lines, and the
+    /// failure names the file.
     func append<T: Encodable>(_ value: T) throws {
         let line = try encoder.encode(value) + [10]
         lock.lock()
         defer { lock.unlock() }
-        handle.write(line)
+        do {
+            try handle.write(contentsOf: line)
+            size += UInt64(line.count)
+        } catch {
+            try? handle.truncate(atOffset: size)
+            throw FileError("write", url.path, error)
+        }
     }
-
-    deinit { try? handle.close() }
 }
 
 /// Why a session stopped.

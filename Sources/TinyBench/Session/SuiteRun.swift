@@ -44,6 +44,8 @@ public final class SuiteRun: @unchecked Sendable {
     }
 
     public func run() throws -> RunSummary {
+        // An output folder that cannot be created fails before any DUT is asked.
+        try FileIO.createDirectory(output)
         let (assignments, skipped) = try plan()
         var summary = RunSummary(output: output.path)
         summary.skipped = skipped.map(\.id)
@@ -60,7 +62,13 @@ public final class SuiteRun: @unchecked Sendable {
                 }
             }
         })
-        try summary.write()
+        do {
+            try summary.write()
+        } catch {
+            // A benchmark that failed says why, usually for the same cause (a
+            // full disk): that first error is the one reported.
+            guard summary.rows.contains(where: { $0.error != nil }) else { throw error }
+        }
         return summary
     }
 
