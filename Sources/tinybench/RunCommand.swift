@@ -31,12 +31,18 @@ struct RunCommand: ParsableCommand {
     @Option(help: "An MLCommons Tiny runner tests YAML (tests_performance.yaml, ...): each benchmark's dataset folder, truth file and counts; with --mode performance, accuracy or energy.")
     var tests: String?
     @Option(help: "Session output folder (default: sessions/<date>_<time>).") var output: String?
-    @Option(help: "Minimum DUT seconds per performance window (below 10 the run is marked non-compliant).")
+    @Option(help: "Minimum DUT seconds per performance window, 0.001 to 86400 (below 10 the run is marked non-compliant).")
     var minWindowSeconds = 10.0
-    @Option(help: "Seconds to wait for a reply line before resynchronising.") var lineTimeout = 5.0
-    @Option(help: "Seconds to wait for an inference beyond its expected length.") var inferTimeout = 30.0
+    @Option(help: "Seconds to wait for a reply line before resynchronising, 0.001 to 86400.") var lineTimeout = 5.0
+    @Option(help: "Seconds to wait for an inference beyond its expected length, 0.001 to 86400.") var inferTimeout = 30.0
     @Flag(help: "Skip the read-back of every loaded buffer, the second results reading and the repeated window measurement.")
     var noVerify = false
+
+    func validate() throws {
+        try require("--min-window-seconds", minWindowSeconds, in: 0.001...oneDay, "seconds")
+        try require("--line-timeout", lineTimeout, in: 0.001...oneDay, "seconds")
+        try require("--infer-timeout", inferTimeout, in: 0.001...oneDay, "seconds")
+    }
 
     func run() throws {
         try reportingErrors {
@@ -49,7 +55,7 @@ struct RunCommand: ParsableCommand {
             var settings = SessionSettings()
             settings.mode = mode
             settings.minWindowSeconds = minWindowSeconds
-            settings.targetWindowSeconds = max(minWindowSeconds * 1.5, 0.001)
+            settings.targetWindowSeconds = minWindowSeconds * 1.5
             settings.verifyTransfers = !noVerify
             let suite = SuiteRun(benchmarks: benchmark.benchmarks, datasetRoot: datasetRoot, settings: settings,
                                  output: URL(fileURLWithPath: output ?? Self.defaultOutput()), connectors: try bench.connectors())
