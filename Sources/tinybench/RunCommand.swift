@@ -30,7 +30,10 @@ struct RunCommand: ParsableCommand {
     var model: String?
     @Option(help: "An MLCommons Tiny runner tests YAML (tests_performance.yaml, ...): each benchmark's dataset folder, truth file and counts; with --mode performance, accuracy or energy.")
     var tests: String?
-    @Option(help: "Session output folder (default: sessions/<date>_<time>).") var output: String?
+    @Option(help: "Session output folder (default: a new sessions/<date>_<time>, with -2, -3, ... for runs started in the same second). Results it already holds for the benchmarks and modes of this run are refused (see --overwrite); new benchmarks and modes join the session.")
+    var output: String?
+    @Flag(help: "Remove the results --output holds for the benchmarks and modes of this run before it starts (others are kept).")
+    var overwrite = false
     @Option(help: "Minimum DUT seconds per performance window, 0.001 to 86400 (below 10 the run is marked non-compliant).")
     var minWindowSeconds = 10.0
     @Option(help: "Seconds to wait for a reply line before resynchronising, 0.001 to 86400.") var lineTimeout = 5.0
@@ -42,6 +45,9 @@ struct RunCommand: ParsableCommand {
         try require("--min-window-seconds", minWindowSeconds, in: 0.001...oneDay, "seconds")
         try require("--line-timeout", lineTimeout, in: 0.001...oneDay, "seconds")
         try require("--infer-timeout", inferTimeout, in: 0.001...oneDay, "seconds")
+        guard !overwrite || output != nil else {
+            throw ValidationError("--overwrite replaces results in an --output folder: without --output the session folder is always new")
+        }
     }
 
     func run() throws {
@@ -57,20 +63,16 @@ struct RunCommand: ParsableCommand {
             settings.minWindowSeconds = minWindowSeconds
             settings.targetWindowSeconds = minWindowSeconds * 1.5
             settings.verifyTransfers = !noVerify
+            let connectors = try bench.connectors()
+            let testsFile = try tests.map { try TestsFile(contentsOf: $0) }
+            let folder = try output.map { URL(fileURLWithPath: $0) } ?? SessionFolder.createNew(under: URL(fileURLWithPath: "sessions"))
             let suite = SuiteRun(benchmarks: benchmark.benchmarks, datasetRoot: datasetRoot, settings: settings,
-                                 output: URL(fileURLWithPath: output ?? Self.defaultOutput()), connectors: try bench.connectors())
+                                 output: folder, connectors: connectors)
             suite.skipBenchmarksWithoutDUT = benchmark == .all
-            if let tests { try suite.apply(TestsFile(contentsOf: tests)) }
+            suite.existingResults = overwrite ? .overwrite : .refuse
+            if let testsFile { try suite.apply(testsFile) }
             try runSuite(suite, timeouts: DUTClient.Timeouts(line: lineTimeout, infer: inferTimeout))
         }
-    }
-
-    /// `sessions/<yyyyMMdd_HHmmss>`, like the MLCommons runner's session folders.
-    static func defaultOutput() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.dateFormat = "yyyyMMdd_HHmmss"
-        return "sessions/" + f.string(from: Date())
     }
 }
 

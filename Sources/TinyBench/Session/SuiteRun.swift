@@ -21,6 +21,8 @@ public final class SuiteRun: @unchecked Sendable {
     public var benchmarkSettings: [String: SessionSettings] = [:]
     /// When true (`all`), a benchmark that no DUT runs is left out and noted instead of failing.
     public var skipBenchmarksWithoutDUT = false
+    /// What to do when the output folder holds results this run would write.
+    public var existingResults = ExistingResults.refuse
     /// Progress callback: (benchmark, done, total, phase). Called from the thread of the DUT that made progress.
     public var progress: (@Sendable (Benchmark, Int, Int, String) -> Void)?
     /// Called when a benchmark has finished (or failed), with its row; one call at a time.
@@ -47,6 +49,9 @@ public final class SuiteRun: @unchecked Sendable {
         // An output folder that cannot be created fails before any DUT is asked.
         try FileIO.createDirectory(output)
         let (assignments, skipped) = try plan()
+        try SessionFolder(url: output).prepare(for: assignments.flatMap { assignment in
+            assignment.benchmarks.flatMap { b in (benchmarkSettings[b.id] ?? settings).mode.modes.map { (b, $0) } }
+        }, existing: existingResults)
         var summary = RunSummary(output: output.path)
         summary.skipped = skipped.map(\.id)
         runConcurrently(assignments.map { assignment in
