@@ -46,6 +46,28 @@ extension BoardProfile: ExpressibleByArgument {
     public var defaultValueDescription: String { name }
 }
 
+/// A number option outside `range` (NaN and infinities included) is a usage
+/// error naming the option and its range: the library then never sees a
+/// value that would trap or never end (a timeout of inf, a window of 1e9 s).
+func require(_ option: String, _ value: Double, in range: ClosedRange<Double>, _ unit: String) throws {
+    guard range.contains(value) else {
+        throw ValidationError("\(option) must be between \(number(range.lowerBound)) and \(number(range.upperBound)) \(unit), got \(number(value))")
+    }
+}
+
+func require(_ option: String, _ value: Int, in range: ClosedRange<Int>, _ unit: String = "") throws {
+    guard range.contains(value) else {
+        throw ValidationError("\(option) must be between \(range.lowerBound) and \(range.upperBound)\(unit.isEmpty ? "" : " " + unit), got \(value)")
+    }
+}
+
+/// "0.001", "86400", "1e+09", "nan": short, and exact for the range ends.
+private func number(_ value: Double) -> String { String(format: "%g", value) }
+
+/// Longest timeout or window an option accepts: a day is far beyond any
+/// real run step, so anything longer is a typo.
+let oneDay = 86_400.0
+
 extension ModeSelection: ExpressibleByArgument {}
 extension MonitorKind: ExpressibleByArgument {}
 extension EmulatedConnector.Hosting: ExpressibleByArgument {}
@@ -58,7 +80,7 @@ struct ConnectionOptions: ParsableArguments {
     var ports: [String] = []
     @Option(help: "Run this firmware (.elf) under QEMU (mps2-an386) and benchmark it over its serial line; timings are instruction counts.")
     var qemu: String?
-    @Option(help: "Baud rate of the DUT's serial port.") var baud = 115_200
+    @Option(help: "Baud rate of the DUT's serial port, 50 to 20000000.") var baud = 115_200
     @Option(help: "An MLCommons Tiny runner devices.yaml (unmodified; plus `port:` for a path or remote URL): DUTs, interface board and monitor are chosen from it as the runner chooses them (Docs/benches.md).")
     var devices: String?
     @Option(help: "Board profile of the emulated DUT.") var profile = BoardProfile.nucleoL4R5ZITFLM
@@ -66,7 +88,8 @@ struct ConnectionOptions: ParsableArguments {
     var emulator = EmulatedConnector.Hosting.inProcess
 
     func validate() throws {
-        guard baud > 0 else { throw ValidationError("--baud must be positive") }
+        // The rates serial hardware offers: 50 baud (the lowest POSIX rate) to 20 Mbaud (fast USB-serial bridges).
+        try require("--baud", baud, in: 50...20_000_000)
         guard qemu == nil || ports.isEmpty else { throw ValidationError("--qemu starts its own DUT: do not also give --port") }
         guard devices == nil || (qemu == nil && ports.isEmpty) else {
             throw ValidationError("--devices describes the bench: do not also give --port or --qemu")
@@ -103,12 +126,13 @@ struct EnergyOptions: ParsableArguments {
     @Option(help: "Energy mode: lpm01a:PORT, ppk2:PORT or js220 (USB; experimental: not yet verified on hardware); with --emulated-lab just lpm01a, ppk2 or js220 (default lpm01a).",
             transform: { try MonitorSpec.parse($0, portRequired: false) })
     var monitor: MonitorSpec?
-    @Option(help: "Energy mode: the DUT's supply voltage set on the monitor.") var voltage = 3.0
+    @Option(help: "Energy mode: the DUT's supply voltage set on the monitor, 0.8 to 5 volts (the LPM01A takes 1.8 to 3.3).") var voltage = 3.0
     @Flag(help: "Energy mode against the emulated lab: an emulated DUT behind an emulated interface board, powered by an emulated monitor, on pseudo-terminals.")
     var emulatedLab = false
 
     func validate() throws {
-        guard voltage.isFinite, voltage > 0 else { throw ValidationError("--voltage must be a positive number of volts") }
+        // The widest supply range of the monitors (the PPK2's 0.8-5 V; each driver checks its own).
+        try require("--voltage", voltage, in: 0.8...5, "volts")
         if let monitor, !emulatedLab, !monitor.kind.isUSB, monitor.port == nil {
             throw ValidationError("\(monitor.kind.rawValue) needs its serial port: --monitor \(monitor.kind.rawValue):/dev/ttyACM1")
         }

@@ -24,8 +24,8 @@ struct FirmwareCommand: ParsableCommand {
                                                       origin: URL(fileURLWithPath: model).lastPathComponent)
                 let (text, arena) = try generator.source()
                 let folder = URL(fileURLWithPath: out)
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                try Data(text.utf8).write(to: folder.appendingPathComponent("model.c"))
+                try FileIO.createDirectory(folder)
+                try FileIO.write(Data(text.utf8), to: folder.appendingPathComponent("model.c"))
                 print("\(bench.id): \(folder.appendingPathComponent("model.c").path) (arena \(arena) bytes)")
             }
         }

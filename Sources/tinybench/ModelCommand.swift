@@ -44,11 +44,7 @@ struct ModelCommand: ParsableCommand {
                 let outputs = try RawInference.run(interpreter, input: try readFile(input, what: "input"),
                                                    source: "input file \(input)")
                 if let output {
-                    do {
-                        try Data(outputs.joined()).write(to: URL(fileURLWithPath: output))
-                    } catch {
-                        throw CLIError("cannot write \(output): \(error.localizedDescription)")
-                    }
+                    try FileIO.write(Data(outputs.joined()), to: URL(fileURLWithPath: output))
                 } else {
                     print(RawInference.hex(outputs))
                 }
@@ -65,13 +61,14 @@ struct ModelCommand: ParsableCommand {
                 latency of a board comes from a real DUT or from the emulated DUT's cost model.
                 """)
         @Argument(help: "The .tflite model.") var model: String
-        @Option(help: "Timed inferences.") var iterations = 1000
-        @Option(help: "Untimed inferences before timing starts.") var warmup = 10
+        @Option(help: "Timed inferences, 1 to 10000000.") var iterations = 1000
+        @Option(help: "Untimed inferences before timing starts, 0 to 1000000.") var warmup = 10
         @Flag(help: "Print JSON with medianMicroseconds, p10Microseconds, p90Microseconds, iterations.") var json = false
 
         func validate() throws {
-            guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
-            guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
+            // Bounds keep the timing array and the run's length sane (ten million inferences of the smallest model take minutes).
+            try require("--iterations", iterations, in: 1...10_000_000)
+            try require("--warmup", warmup, in: 0...1_000_000)
         }
 
         func run() throws {

@@ -25,7 +25,11 @@ struct ModelsCommand: ParsableCommand {
         @Option(help: "Folder to save the models in.") var dest = "models"
         @Option(help: "Where the repository's files are served (a mirror, or a local server).") var baseURL = ReferenceModel.defaultBaseURL
         @Option(help: "Comma-separated benchmarks (default: all four).") var only: String?
-        @Option(help: "Seconds to wait for a server before giving up.") var timeout = 60.0
+        @Option(help: "Seconds to wait for a server before giving up, 0.001 to 86400.") var timeout = 60.0
+
+        func validate() throws {
+            try require("--timeout", timeout, in: 0.001...oneDay, "seconds")
+        }
 
         func run() throws {
             try reportingErrors {

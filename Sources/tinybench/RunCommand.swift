@@ -30,13 +30,25 @@ struct RunCommand: ParsableCommand {
     var model: String?
     @Option(help: "An MLCommons Tiny runner tests YAML (tests_performance.yaml, ...): each benchmark's dataset folder, truth file and counts; with --mode performance, accuracy or energy.")
     var tests: String?
-    @Option(help: "Session output folder (default: sessions/<date>_<time>).") var output: String?
-    @Option(help: "Minimum DUT seconds per performance window (below 10 the run is marked non-compliant).")
+    @Option(help: "Session output folder (default: a new sessions/<date>_<time>, with -2, -3, ... for runs started in the same second). Results it already holds for the benchmarks and modes of this run are refused (see --overwrite); new benchmarks and modes join the session.")
+    var output: String?
+    @Flag(help: "Remove the results --output holds for the benchmarks and modes of this run before it starts (others are kept).")
+    var overwrite = false
+    @Option(help: "Minimum DUT seconds per performance window, 0.001 to 86400 (below 10 the run is marked non-compliant).")
     var minWindowSeconds = 10.0
-    @Option(help: "Seconds to wait for a reply line before resynchronising.") var lineTimeout = 5.0
-    @Option(help: "Seconds to wait for an inference beyond its expected length.") var inferTimeout = 30.0
+    @Option(help: "Seconds to wait for a reply line before resynchronising, 0.001 to 86400.") var lineTimeout = 5.0
+    @Option(help: "Seconds to wait for an inference beyond its expected length, 0.001 to 86400.") var inferTimeout = 30.0
     @Flag(help: "Skip the read-back of every loaded buffer, the second results reading and the repeated window measurement.")
     var noVerify = false
+
+    func validate() throws {
+        try require("--min-window-seconds", minWindowSeconds, in: 0.001...oneDay, "seconds")
+        try require("--line-timeout", lineTimeout, in: 0.001...oneDay, "seconds")
+        try require("--infer-timeout", inferTimeout, in: 0.001...oneDay, "seconds")
+        guard !overwrite || output != nil else {
+            throw ValidationError("--overwrite replaces results in an --output folder: without --output the session folder is always new")
+        }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -49,22 +61,17 @@ struct RunCommand: ParsableCommand {
             var settings = SessionSettings()
             settings.mode = mode
             settings.minWindowSeconds = minWindowSeconds
-            settings.targetWindowSeconds = max(minWindowSeconds * 1.5, 0.001)
+            settings.targetWindowSeconds = minWindowSeconds * 1.5
             settings.verifyTransfers = !noVerify
             var request = RunRequest(benchmarks: benchmark.benchmarks, datasetRoot: datasetRoot, settings: settings, bench: bench)
             request.skipBenchmarksWithoutDUT = benchmark == .all
             request.timeouts = DUTClient.Timeouts(line: lineTimeout, infer: inferTimeout)
             if let tests { try request.apply(TestsFile(contentsOf: tests)) }
-            try runSuite(try request.suite(output: URL(fileURLWithPath: output ?? Self.defaultOutput())))
+            let folder = try output.map { URL(fileURLWithPath: $0) } ?? SessionFolder.createNew(under: URL(fileURLWithPath: "sessions"))
+            let suite = try request.suite(output: folder)
+            suite.existingResults = overwrite ? .overwrite : .refuse
+            try runSuite(suite)
         }
-    }
-
-    /// `sessions/<yyyyMMdd_HHmmss>`, like the MLCommons runner's session folders.
-    static func defaultOutput() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.dateFormat = "yyyyMMdd_HHmmss"
-        return "sessions/" + f.string(from: Date())
     }
 }
 

@@ -113,7 +113,7 @@ struct ModelCommandTests {
     @Test func benchRejectsNonPositiveIterations() throws {
         let r = try CLI.run(["model", "bench", CLI.model("ad01"), "--iterations", "0"])
         #expect(r.status != 0)
-        #expect(r.stderr.contains("--iterations must be positive"))
+        #expect(r.stderr.contains("--iterations must be between 1 and 10000000, got 0"))
     }
 
     @Test func benchTextSaysItIsHostTime() throws {

@@ -19,10 +19,10 @@ public struct DatasetWriter {
         directory = root.appendingPathComponent(benchmark.id)
         let labels = directory.appendingPathComponent("y_labels.csv").path
         if FileManager.default.fileExists(atPath: labels) { throw .alreadyExists(labels) }
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do throws(FileError) {
+            try FileIO.createDirectory(directory)
         } catch {
-            throw .io(directory.path, error.localizedDescription)
+            throw .io(directory.path, error.reason)
         }
     }
 
@@ -43,7 +43,7 @@ public struct DatasetWriter {
         do {
             try Data(bytes).write(to: path)
         } catch {
-            throw .io(path.path, error.localizedDescription)
+            throw .io(path.path, FileError.reason(of: error))
         }
         var row = "\(file),\(benchmark.classes),\(label)"
         if let stride = benchmark.windowStride { row += ",\(benchmark.inputBytes),\(stride)" }
@@ -58,7 +58,7 @@ public struct DatasetWriter {
         do {
             try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: labels, options: .atomic)
         } catch {
-            throw .io(labels.path, error.localizedDescription)
+            throw .io(labels.path, FileError.reason(of: error))
         }
         return labels
     }

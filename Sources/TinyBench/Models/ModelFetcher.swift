@@ -30,10 +30,10 @@ public struct ModelFetcher {
         if let existing = FileManager.default.contents(atPath: final.path), MD5.hex([UInt8](existing)) == model.md5 {
             return .alreadyPresent(path: final.path)
         }
-        do {
-            try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
+        do throws(FileError) {
+            try FileIO.createDirectory(destination)
         } catch {
-            throw .io(destination.path, error.localizedDescription)
+            throw .io(destination.path, error.reason)
         }
         let url = baseURL.appendingPathComponent(model.path)
         let bytes = try download(url, expected: model.bytes, model: model)
@@ -46,7 +46,7 @@ public struct ModelFetcher {
             try FileManager.default.moveItem(at: temporary, to: final)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw .io(final.path, error.localizedDescription)
+            throw .io(final.path, FileError.reason(of: error))
         }
         return .downloaded(path: final.path)
     }

@@ -130,10 +130,10 @@ public struct RunSummary: Sendable, Codable {
     /// Writes `summary.txt` and `summary.json` into the session folder.
     public func write() throws {
         let root = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try Data((table() + "\n").utf8).write(to: root.appendingPathComponent("summary.txt"))
+        try FileIO.createDirectory(root)
+        try FileIO.write(Data((table() + "\n").utf8), to: root.appendingPathComponent("summary.txt"))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: root.appendingPathComponent("summary.json"))
+        try FileIO.write(try encoder.encode(self), to: root.appendingPathComponent("summary.json"))
     }
 }

@@ -61,7 +61,7 @@ public struct SessionFolder {
         let decoder = JSONDecoder()
         var result = Session.ModeResult(mode: mode, folder: folder)
         do {
-            let data = try Data(contentsOf: folder.appendingPathComponent("results.json"))
+            let data = try FileIO.read(folder.appendingPathComponent("results.json"))
             switch mode {
             case .performance:
                 let r = try decoder.decode(PerformanceReport.self, from: data)
@@ -102,14 +102,23 @@ public struct SessionFolder {
                 let target = root.appendingPathComponent(division).appendingPathComponent(organization)
                     .appendingPathComponent("results").appendingPathComponent(system)
                     .appendingPathComponent(benchmark.shortName).appendingPathComponent(mode.rawValue)
-                try fm.createDirectory(at: target, withIntermediateDirectories: true)
-                let files = try fm.contentsOfDirectory(atPath: source.path).filter {
-                    ["log.txt", "results.txt", "results.json"].contains($0) || ($0.hasPrefix("window-") && ($0.hasSuffix(".json") || $0.hasSuffix(".svg")))
+                try FileIO.createDirectory(target)
+                let files: [String]
+                do {
+                    files = try fm.contentsOfDirectory(atPath: source.path).filter {
+                        ["log.txt", "results.txt", "results.json"].contains($0) || ($0.hasPrefix("window-") && ($0.hasSuffix(".json") || $0.hasSuffix(".svg")))
+                    }
+                } catch {
+                    throw FileError("read the folder", source.path, error)
                 }
                 for file in files.sorted() {
                     let destination = target.appendingPathComponent(file)
                     try? fm.removeItem(at: destination)
-                    try fm.copyItem(at: source.appendingPathComponent(file), to: destination)
+                    do {
+                        try fm.copyItem(at: source.appendingPathComponent(file), to: destination)
+                    } catch {
+                        throw FileError("copy \(source.appendingPathComponent(file).path) to", destination.path, error)
+                    }
                 }
                 written.append(target)
             }
@@ -148,10 +157,10 @@ public struct SessionFolder {
             "Software Libraries": fill,
             "Software Notes": "measured with \(TinyBenchInfo.version.isEmpty ? "tinybench" : "tinybench \(TinyBenchInfo.version)")",
         ]
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileIO.createDirectory(url.deletingLastPathComponent())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(fields).write(to: url)
+        try FileIO.write(try encoder.encode(fields), to: url)
     }
 }
 

@@ -65,7 +65,7 @@ extension Session {
             let workers = sessions.map { session in
                 { queue.drain { i in
                     let sample = try session.inferSample(i)
-                    try record.samples.append(sample)
+                    try record.save(sample)
                     return sample
                 } progress: { done in self.progress?(done, total, "accuracy \(done)/\(total)") } }
             }

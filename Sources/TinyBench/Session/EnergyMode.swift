@@ -90,7 +90,7 @@ extension Session {
             }
             let files = try saveTrace(trace, analysis: analysis, name: "window-\(w + 1)", in: record)
             let window = EnergyWindow(file: entry.file, inferences: n, warmups: warmups, analysis: analysis, traceFiles: files)
-            try record.samples.append(window)
+            try record.save(window)
             log.write("# window \(w + 1): " + (analysis.valid ? "\(analysis.microjoulesPerInference!) uJ/inf." : "invalid: \(analysis.problems.joined(separator: "; "))"))
             windows.append(window)
         }
@@ -195,12 +195,12 @@ extension Session {
             let bits = Float(e).bitPattern
             raw += [UInt8(bits & 0xFF), UInt8(bits >> 8 & 0xFF), UInt8(bits >> 16 & 0xFF), UInt8(bits >> 24)]
         }
-        try Data(raw).write(to: folder.appendingPathComponent(samplesFile))
+        try FileIO.write(Data(raw), to: folder.appendingPathComponent(samplesFile))
         try record.writeJSON(TraceRecord(samplesFile: samplesFile, samplePeriodSeconds: trace.samplePeriod, sampleCount: trace.energies.count,
                                          events: trace.events, gaps: trace.gaps, warnings: trace.warnings, analysis: analysis),
                              name: "\(name).json")
         let svg = TracePlot(trace: trace, analysis: analysis, title: "\(benchmark.shortName) energy \(name)").svg()
-        try Data(svg.utf8).write(to: folder.appendingPathComponent("\(name).svg"))
+        try FileIO.write(Data(svg.utf8), to: folder.appendingPathComponent("\(name).svg"))
         return [samplesFile, "\(name).json", "\(name).svg"]
     }
 }

@@ -81,7 +81,7 @@ extension Session {
                                          checkSeconds: m.check)
             }
             windows.append(window)
-            try record.samples.append(window)
+            try record.save(window)
             record.log.write("# window \(w + 1): \(window.inferences) inferences in \(window.seconds) s = \(window.throughput) inf./sec.")
         }
         progress?(settings.windows, settings.windows, "performance done")

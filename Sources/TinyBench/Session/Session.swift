@@ -190,7 +190,7 @@ final class ModeRecord: @unchecked Sendable {
     let previousManifest: SessionManifest?
 
     init(folder: URL, resume: Bool = false) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileIO.createDirectory(folder)
         self.folder = folder
         let samplesURL = folder.appendingPathComponent("samples.jsonl")
         if resume {
@@ -212,12 +212,20 @@ final class ModeRecord: @unchecked Sendable {
         previousLines.compactMap { try? JSONDecoder().decode(T.self, from: $0) }
     }
 
-    func writeResults(_ lines: [String]) throws {
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("results.txt"))
+    /// Records one completed window or sample, unless the log has failed:
+    /// a step whose dialogue is not in log.txt is not recorded as done.
+    func save<T: Encodable>(_ value: T) throws {
+        try log.check()
+        try samples.append(value)
+    }
+
+    func writeResults(_ lines: [String]) throws(FileError) {
+        try log.check()
+        try FileIO.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: folder.appendingPathComponent("results.txt"))
     }
 
     func writeJSON<T: Encodable>(_ value: T, name: String = "results.json") throws {
-        try JSONLines.prettyEncoder.encode(value).write(to: folder.appendingPathComponent(name))
+        try FileIO.write(try JSONLines.prettyEncoder.encode(value), to: folder.appendingPathComponent(name))
     }
 }
 
@@ -230,28 +238,39 @@ final class JSONLines: @unchecked Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return encoder
     }()
+    let url: URL
     private let handle: FileHandle
     private let encoder = JSONEncoder()
     private let lock = NSLock()
+    /// Bytes of whole lines written: a failed append is cut back to it.
+    private var size: UInt64 = 0
 
-    init(url: URL) throws {
-        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-        handle = try FileHandle(forWritingTo: url)
+    init(url: URL) throws(FileError) {
+        self.url = url
+        handle = try FileIO.create(url)
         encoder.outputFormatting = [.sortedKeys]
     }
 
+    /// Appends `value` as one line. When the write fails (a full disk) the
+    /// part written is removed, so the file holds only whole lines, and the
+    /// failure names the file.
     func append<T: Encodable>(_ value: T) throws {
         try appendLine(try encoder.encode(value))
     }
 
     /// Appends one encoded object and its newline.
     func appendLine(_ json: Data) throws {
+        let line = json + [10]
         lock.lock()
         defer { lock.unlock() }
-        handle.write(json + [10])
+        do {
+            try handle.write(contentsOf: line)
+            size += UInt64(line.count)
+        } catch {
+            try? handle.truncate(atOffset: size)
+            throw FileError("write", url.path, error)
+        }
     }
-
-    deinit { try? handle.close() }
 }
 
 /// Why a session stopped.

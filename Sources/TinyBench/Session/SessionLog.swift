@@ -2,28 +2,42 @@ import Foundation
 
 /// `log.txt` of a session: every line sent and received, with the time since
 /// the session started, written as it happens so an interrupted run keeps it.
+///
+/// Lines arrive from the DUT client's callback, which cannot throw, so a
+/// failed write (a full disk) is kept and raised by ``check()``: the session
+/// calls it before it records each completed step, and stops there rather than
+/// going on with a record that silently lacks its log.
 public final class SessionLog: @unchecked Sendable {
-    private let handle: FileHandle?
+    public let url: URL
+    private let handle: FileHandle
     private let start = ContinuousClock.now
     private let lock = NSLock()
+    private var failure: FileError?
 
     /// A new log.txt, or with `append` the existing one continued.
-    public init(url: URL, append: Bool = false) throws {
-        if !append || !FileManager.default.fileExists(atPath: url.path) {
-            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: url)
-        if append { handle.seekToEndOfFile() }
-        self.handle = handle
+    public init(url: URL, append: Bool = false) throws(FileError) {
+        self.url = url
+        handle = try append ? FileIO.openForAppending(url) : FileIO.create(url)
     }
 
+    /// Appends one line; after a failure nothing more is written.
     public func write(_ line: String) {
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         lock.lock()
         defer { lock.unlock() }
-        handle?.write(Data((String(format: "%10.3f ", seconds) + line + "\n").utf8))
+        guard failure == nil else { return }
+        do {
+            try handle.write(contentsOf: Data((String(format: "%10.3f ", seconds) + line + "\n").utf8))
+        } catch {
+            failure = FileError("write", url.path, error)
+        }
     }
 
-    deinit { try? handle?.close() }
+    /// Throws the first failure to write the log, if any.
+    public func check() throws(FileError) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let failure { throw failure }
+    }
 }

@@ -23,6 +23,8 @@ public final class SuiteRun: @unchecked Sendable {
     public var resume = false
     /// Asked between reads and samples; nil: the run cannot be interrupted.
     public var interruption: Interruption?
+    /// What to do when the output folder holds results this run would write (not asked when resuming).
+    public var existingResults = ExistingResults.refuse
     /// Progress callback: (benchmark, done, total, phase). Called from the thread of the DUT that made progress.
     public var progress: (@Sendable (Benchmark, Int, Int, String) -> Void)?
     /// Called when a benchmark has finished (or failed), with its row; one call at a time.
@@ -44,8 +46,15 @@ public final class SuiteRun: @unchecked Sendable {
     }
 
     public func run() throws -> RunSummary {
+        // An output folder that cannot be created fails before any DUT is asked.
+        try FileIO.createDirectory(output)
         try request.write(to: output)
         let (assignments, skipped) = try plan()
+        if !resume {
+            try SessionFolder(url: output).prepare(for: assignments.flatMap { assignment in
+                assignment.benchmarks.flatMap { b in request.settings(for: b).mode.modes.map { (b, $0) } }
+            }, existing: existingResults)
+        }
         var summary = RunSummary(output: output.path)
         summary.skipped = skipped.map(\.id)
         runConcurrently(assignments.map { assignment in
@@ -62,7 +71,13 @@ public final class SuiteRun: @unchecked Sendable {
             }
         })
         summary.interrupted = interruption?.signal.map(Interruption.name)
-        try summary.write()
+        do {
+            try summary.write()
+        } catch {
+            // A benchmark that failed says why, usually for the same cause (a
+            // full disk): that first error is the one reported.
+            guard summary.rows.contains(where: { $0.error != nil }) else { throw error }
+        }
         return summary
     }
 
