@@ -16,6 +16,9 @@ public final class Session {
     public var progress: ((Int, Int, String) -> Void)?
     /// Energy mode: the monitor that powers the DUT and sees its timestamps.
     public var monitor: (any EnergyMonitor)?
+    /// The attempt ``withRetries(_:_:)`` is on (1 for the first), which a
+    /// transfer's log line names when it is a retry.
+    private(set) var attempt = 1
 
     public init(client: DUTClient, benchmark: Benchmark, dataset: Dataset, settings: SessionSettings,
                 manifest: SessionManifest, output: URL) {
@@ -93,7 +96,9 @@ public final class Session {
     /// resynchronises and starts the step over, at most `attemptsPerSample` times.
     func withRetries<T>(_ what: String, _ body: () throws -> T) throws -> T {
         var lastError: Error?
-        for _ in 0..<max(settings.attemptsPerSample, 1) {
+        defer { attempt = 1 }
+        for attempt in 1...max(settings.attemptsPerSample, 1) {
+            self.attempt = attempt
             do {
                 return try body()
             } catch let error as DUTError {
@@ -108,12 +113,7 @@ public final class Session {
 
     /// `db load` + `db <hex>`, read back with `db print` when transfers are verified.
     func loadChecked(_ bytes: [UInt8]) throws {
-        try client.load(bytes)
-        if settings.verifyTransfers {
-            guard try client.printBuffer() == bytes else {
-                throw DUTError.unexpected(command: "db print", "the DUT holds different bytes than were sent")
-            }
-        }
+        try client.load(bytes, readBack: settings.verifyTransfers, attempt: attempt)
     }
 
     /// The label results carry when the figures are modelled, e.g.
