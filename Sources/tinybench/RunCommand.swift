@@ -37,6 +37,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds to wait for an inference beyond its expected length.") var inferTimeout = 30.0
     @Flag(help: "Skip the read-back of every loaded buffer, the second results reading and the repeated window measurement.")
     var noVerify = false
+    @Flag(help: "Also write every byte sent to and received from the DUT, with its time, to trace.txt.gz beside each log.txt (log.txt sums up each input transfer in one line).")
+    var trace = false
 
     func run() throws {
         try reportingErrors {
@@ -54,6 +56,7 @@ struct RunCommand: ParsableCommand {
             let suite = SuiteRun(benchmarks: benchmark.benchmarks, datasetRoot: datasetRoot, settings: settings,
                                  output: URL(fileURLWithPath: output ?? Self.defaultOutput()), connectors: try bench.connectors())
             suite.skipBenchmarksWithoutDUT = benchmark == .all
+            suite.wireTrace = trace
             if let tests { try suite.apply(TestsFile(contentsOf: tests)) }
             try runSuite(suite, timeouts: DUTClient.Timeouts(line: lineTimeout, infer: inferTimeout))
         }

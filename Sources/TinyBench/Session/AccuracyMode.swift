@@ -43,9 +43,18 @@ extension Session {
         let record = try openRecord(.accuracy)
         let sessions = [self] + peers.map(\.session)
         if !peers.isEmpty {
-            for (k, session) in sessions.enumerated() { session.client.log = { record.log.write("[dut \(k + 1)] \($0)") } }
+            for (k, session) in sessions.enumerated() {
+                session.client.log = { record.log.write("[dut \(k + 1)] \($0)") }
+                if let trace = record.trace { session.client.wire = { trace.record($0, $1, label: "[dut \(k + 1)] ") } }
+            }
         }
-        defer { sessions.forEach { $0.client.log = nil } }
+        defer {
+            for peer in peers {
+                peer.session.client.log = nil
+                peer.session.client.wire = nil
+            }
+            closeRecord(record)
+        }
         let identity = try identifyAndCheck(bootLines: bootLines, log: record.log)
         for peer in peers {
             let other = try peer.session.identifyAndCheck(bootLines: peer.bootLines, log: record.log)

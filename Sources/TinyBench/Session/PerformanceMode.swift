@@ -35,7 +35,7 @@ extension Session {
     /// the score is the median throughput.
     func performance(bootLines: [String]) throws -> ModeResult {
         let record = try openRecord(.performance)
-        defer { client.log = nil }
+        defer { closeRecord(record) }
         let identity = try identifyAndCheck(bootLines: bootLines, log: record.log)
         guard !identity.energyTimestamps else {
             throw SessionError.energyFirmware(identity.name)

@@ -16,6 +16,10 @@ public final class Session {
     public var progress: ((Int, Int, String) -> Void)?
     /// Energy mode: the monitor that powers the DUT and sees its timestamps.
     public var monitor: (any EnergyMonitor)?
+    /// Also write every byte of the link to `trace.txt.gz` beside each
+    /// mode's log.txt (see ``WireTrace``): log.txt sums up each input
+    /// transfer in one line, the trace has its every `db` command.
+    public var wireTrace = false
     /// The attempt ``withRetries(_:_:)`` is on (1 for the first), which a
     /// transfer's log line names when it is a retry.
     private(set) var attempt = 1
@@ -75,11 +79,21 @@ public final class Session {
     // MARK: - Helpers shared by the modes
 
     /// A mode's folder, created, with its log (which the client writes every
-    /// line to) and its samples.jsonl opened.
+    /// line to), its samples.jsonl and (with ``wireTrace``) its trace opened.
+    /// The mode ends with ``closeRecord(_:)``.
     func openRecord(_ mode: Mode) throws -> ModeRecord {
-        let record = try ModeRecord(folder: output.appendingPathComponent(benchmark.shortName).appendingPathComponent(mode.rawValue))
+        let record = try ModeRecord(folder: output.appendingPathComponent(benchmark.shortName).appendingPathComponent(mode.rawValue),
+                                    wireTrace: wireTrace)
         client.log = { record.log.write($0) }
+        if let trace = record.trace { client.wire = { trace.record($0, $1) } }
         return record
+    }
+
+    /// Detaches the client from a mode's files and completes its trace.
+    func closeRecord(_ record: ModeRecord) {
+        client.log = nil
+        client.wire = nil
+        record.trace?.close()
     }
 
     func identifyAndCheck(bootLines: [String], log: SessionLog) throws -> DUTIdentity {
@@ -123,18 +137,21 @@ public final class Session {
     }
 }
 
-/// A mode's folder while it is written: log.txt and samples.jsonl grow as
-/// the run goes; results.txt and results.json are written at the end.
+/// A mode's folder while it is written: log.txt, samples.jsonl and (when
+/// asked for) trace.txt.gz grow as the run goes; results.txt and
+/// results.json are written at the end.
 final class ModeRecord: @unchecked Sendable {
     let folder: URL
     let log: SessionLog
     let samples: JSONLines
+    let trace: WireTrace?
 
-    init(folder: URL) throws {
+    init(folder: URL, wireTrace: Bool) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         self.folder = folder
         log = try SessionLog(url: folder.appendingPathComponent("log.txt"))
         samples = try JSONLines(url: folder.appendingPathComponent("samples.jsonl"))
+        trace = wireTrace ? try WireTrace(url: folder.appendingPathComponent("trace.txt.gz"), start: log.start, log: log) : nil
     }
 
     func writeResults(_ lines: [String]) throws {

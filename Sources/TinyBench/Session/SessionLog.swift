@@ -4,7 +4,8 @@ import Foundation
 /// the session started, written as it happens so an interrupted run keeps it.
 public final class SessionLog: @unchecked Sendable {
     private let handle: FileHandle?
-    private let start = ContinuousClock.now
+    /// The log's time zero (the wire trace counts from it too).
+    let start = ContinuousClock.now
     private let lock = NSLock()
 
     public init(url: URL) throws {

@@ -21,6 +21,8 @@ public final class SuiteRun: @unchecked Sendable {
     public var benchmarkSettings: [String: SessionSettings] = [:]
     /// When true (`all`), a benchmark that no DUT runs is left out and noted instead of failing.
     public var skipBenchmarksWithoutDUT = false
+    /// Each mode also writes its wire trace, trace.txt.gz (see ``Session/wireTrace``).
+    public var wireTrace = false
     /// Progress callback: (benchmark, done, total, phase). Called from the thread of the DUT that made progress.
     public var progress: (@Sendable (Benchmark, Int, Int, String) -> Void)?
     /// Called when a benchmark has finished (or failed), with its row; one call at a time.
@@ -128,6 +130,7 @@ public final class SuiteRun: @unchecked Sendable {
                                       dataset: data, settings: settings, manifest: manifest, output: output)
                 session.progress = { [weak self] in self?.progress?(benchmark, $0, $1, $2) }
                 session.monitor = connection.monitor
+                session.wireTrace = wireTrace
                 return session
             }
             let peers = zip(sessions, connections).dropFirst().map { AccuracyPeer(session: $0, bootLines: $1.bootLines) }
