@@ -38,6 +38,8 @@ final class GzipFileWriter {
         stream.initialize(to: z_stream())
         let status = tb_deflate_init_gzip(stream, level)
         guard status == Z_OK else {
+            // deinit still runs (every property is set): it must find nothing left to end.
+            closed = true
             stream.deallocate()
             throw GzipError("zlib could not start compressing \(url.path) (status \(status))")
         }
