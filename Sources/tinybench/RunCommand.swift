@@ -40,6 +40,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds to wait for an inference beyond its expected length, 0.001 to 86400.") var inferTimeout = 30.0
     @Flag(help: "Skip the read-back of every loaded buffer, the second results reading and the repeated window measurement.")
     var noVerify = false
+    @Flag(help: "Also write every byte sent to and received from the DUT, with its time, to trace.txt.gz beside each log.txt (log.txt sums up each input transfer in one line).")
+    var trace = false
 
     func validate() throws {
         try require("--min-window-seconds", minWindowSeconds, in: 0.001...oneDay, "seconds")
@@ -66,6 +68,7 @@ struct RunCommand: ParsableCommand {
             var request = RunRequest(benchmarks: benchmark.benchmarks, datasetRoot: datasetRoot, settings: settings, bench: bench)
             request.skipBenchmarksWithoutDUT = benchmark == .all
             request.timeouts = DUTClient.Timeouts(line: lineTimeout, infer: inferTimeout)
+            request.wireTrace = trace
             if let tests { try request.apply(TestsFile(contentsOf: tests)) }
             let folder = try output.map { URL(fileURLWithPath: $0) } ?? SessionFolder.createNew(under: URL(fileURLWithPath: "sessions"))
             let suite = try request.suite(output: folder)

@@ -55,7 +55,7 @@ struct SeveralDUTsTests {
         #expect(oneText == twoText)
         // Both DUTs did part of the work, and the manifest says who shared it.
         let log = try String(contentsOf: two.appendingPathComponent("kws/accuracy/log.txt"), encoding: .utf8)
-        #expect(log.contains("[dut 1] > infer 1 0%") && log.contains("[dut 2] > infer 1 0%"))
+        #expect(log.contains("[dut 1] > load 490 bytes") && log.contains("[dut 2] > load 490 bytes"))
         let manifest = try #require(shared["manifest"] as? [String: Any])
         #expect(manifest["accuracyPeers"] as? [String] == [b.pty])
         // Every completed sample is in samples.jsonl (in the order they completed).

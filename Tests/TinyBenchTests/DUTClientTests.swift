@@ -17,6 +17,9 @@ final class ScriptedDUT: Transport {
     var endpoint: String { "scripted" }
     var model = "kws01"
     var laps: (UInt32, UInt32) = (4_294_967_000, 1704)
+    /// Added to the byte at this position as it is stored (a transfer damaged on the way).
+    var damage: Int?
+    private var buffer = [UInt8]()
     private var command = [UInt8]()
     private var outgoing = [UInt8]()
     private var expected = 0
@@ -53,9 +56,20 @@ final class ScriptedDUT: Transport {
         case "db" where words.count == 3 && words[1] == "load":
             expected = Int(words[2]) ?? 0
             received = 0
+            buffer = []
             return ["m-[Expecting \(expected) bytes]"]
+        case "db" where words == ["db", "print"]:
+            return stride(from: 0, to: buffer.count, by: 16).map { start in
+                "m-buffer-" + buffer[start..<min(start + 16, buffer.count)].map { String(format: "%02x", $0) }.joined(separator: "-")
+            }
         case "db" where words.count == 2:
-            received += words[1].count / 2
+            let hex = Array(words[1].utf8)
+            for i in stride(from: 0, to: hex.count - 1, by: 2) {
+                var byte = UInt8(String(decoding: hex[i..<i + 2], as: UTF8.self), radix: 16) ?? 0
+                if buffer.count == damage { byte &+= 1 }
+                buffer.append(byte)
+            }
+            received += hex.count / 2
             return received >= expected ? ["m-load-done"] : []
         case "infer":
             return ["m-warmup-start-\(words[2])", "m-warmup-done", "m-infer-start-\(words[1])",
@@ -144,5 +158,75 @@ struct DUTClientTests {
         }
         let energy = DUTClient(transport: Editor { $0.split(separator: "\r\n").filter { !$0.hasPrefix("m-lap-us") }.map { $0 + "\r\n" }.joined() })
         #expect(try energy.infer(1, warmup: 0).laps == nil)
+    }
+
+    /// An input transfer is one log line (bytes, db commands, read-back
+    /// outcome) whatever the firmware's dialect; lines that are no part of
+    /// the transfer (chatter, echoes) are still logged, and the wire
+    /// callback sees every byte both ways.
+    @Test(arguments: dialects.indices)
+    func aTransferIsOneLogLine(dialect: Int) throws {
+        let client = DUTClient(transport: ScriptedDUT(Self.dialects[dialect], banner: false))
+        var log = [String]()
+        var sent = [UInt8](), received = [UInt8]()
+        client.log = { log.append($0) }
+        client.wire = { direction, bytes in
+            if direction == .sent { sent += bytes } else { received += bytes }
+        }
+        try client.load((0..<100).map { UInt8(truncatingIfNeeded: $0 * 37) }, readBack: true)
+        #expect(log.filter { $0.hasPrefix("> ") } == ["> load 100 bytes in 3 db commands, read back: identical"])
+        let acknowledgements = ["< m-ready", "< m-load-done", "< m-[Expecting", "< m-buffer-"]
+        #expect(!log.contains { line in acknowledgements.contains { line.hasPrefix($0) } }, "\(log)")
+        if dialect == 0 { #expect(log.count == 1, "\(log)") }
+        if Self.dialects[dialect].chatter { #expect(log.contains("< [debug] heap ok")) }
+        let wire = String(decoding: sent, as: UTF8.self)
+        #expect(wire.hasPrefix("db load 100%db 00254a6f") && wire.hasSuffix("%db print%"))
+        #expect(wire.components(separatedBy: "%").count - 1 == 5)
+        let replies = String(decoding: received.filter { $0 != 0 }, as: UTF8.self)
+        #expect(replies.contains("m-load-done") && replies.contains("m-buffer-00-25-4a-6f"))
+    }
+
+    @Test func aDamagedTransferSaysWhereAndIsAnError() throws {
+        let dut = ScriptedDUT(.init(), banner: false)
+        let client = DUTClient(transport: dut)
+        var log = [String]()
+        client.log = { log.append($0) }
+        dut.damage = 40
+        #expect(throws: DUTError.self) { try client.load([UInt8](repeating: 7, count: 100), readBack: true, attempt: 2) }
+        #expect(log == ["> load 100 bytes in 3 db commands (attempt 2), read back: DIFFERENT (100 bytes held, the first difference at byte 40)"])
+        log.removeAll()
+        var sent = [UInt8]()
+        client.wire = { if $0 == .sent { sent += $1 } }
+        try client.load([UInt8](repeating: 7, count: 100))
+        #expect(log == ["> load 100 bytes in 3 db commands, not read back"])
+        #expect(!String(decoding: sent, as: UTF8.self).contains("db print"))
+    }
+
+    /// A DUT that refuses a `db` command mid-transfer: the line says how far
+    /// the transfer got, the error says why.
+    @Test func aTransferThatStopsSaysHowFarItGot() throws {
+        final class Refusing: Transport {
+            let inner = ScriptedDUT(.init(), banner: false)
+            var writes = 0
+            var refused = false
+            var endpoint: String { "refusing" }
+            func write(_ bytes: [UInt8]) throws(TransportError) {
+                writes += 1
+                if writes == 3 { refused = true } else { try inner.write(bytes) }
+            }
+            func read(timeout: Duration) throws(TransportError) -> [UInt8] {
+                guard refused else { return try inner.read(timeout: timeout) }
+                refused = false
+                return Array("e-[Buffer overflow]\r\nm-ready\r\n".utf8)
+            }
+            func close() {}
+        }
+        let client = DUTClient(transport: Refusing())
+        var log = [String]()
+        client.log = { log.append($0) }
+        #expect(throws: DUTError.deviceError(command: "db " + String(repeating: "07", count: 38), message: "Buffer overflow")) {
+            try client.load([UInt8](repeating: 7, count: 100), readBack: true)
+        }
+        #expect(log == ["> load 100 bytes in 3 db commands: stopped after 1 of them"])
     }
 }

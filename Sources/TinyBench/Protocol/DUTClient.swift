@@ -29,6 +29,11 @@ public struct InferenceReply: Sendable, Equatable {
     }
 }
 
+/// Which way bytes went on the link, for the wire trace.
+public enum WireDirection: Sendable {
+    case sent, received
+}
+
 /// Protocol failures, each naming the command and what went wrong.
 public enum DUTError: Error, Equatable, CustomStringConvertible {
     case timeout(command: String, seconds: Double, lastLine: String?)
@@ -71,11 +76,16 @@ public final class DUTClient {
     /// Largest `db` payload: the 80-character command buffer holds "db " and
     /// the hex digits; the terminating `%` is not stored. Even digit count.
     public static let maxHexDigitsPerCommand = 76
-    /// Called with every line sent (prefixed "> ") and received ("< ").
+    /// Called with every line sent (prefixed "> ") and received ("< "),
+    /// except inside an input transfer: ``load(_:readBack:attempt:)`` reports
+    /// the whole transfer as one line (a long accuracy run sends thousands).
     public var log: ((String) -> Void)?
     /// Looked at before every command and between reads, so a stop request
     /// abandons the command within a tenth of a second.
     public var interruption: Interruption?
+    /// Called with the raw bytes of every write (`.sent`) and every read
+    /// (`.received`) as they happen: the byte-level wire trace.
+    public var wire: ((WireDirection, [UInt8]) -> Void)?
     private var reader = LineReader()
 
     public init(transport: Transport, timeouts: Timeouts = Timeouts()) {
@@ -87,13 +97,20 @@ public final class DUTClient {
     /// `e-[...]` lines become ``DUTError/deviceError(command:message:)``.
     @discardableResult
     public func command(_ text: String, timeout: Double? = nil) throws(DUTError) -> [String] {
+        try exchange(text, timeout: timeout, logged: true)
+    }
+
+    /// ``command(_:timeout:)``, its lines given to ``log`` only when `logged`.
+    private func exchange(_ text: String, timeout: Double? = nil, logged: Bool) throws(DUTError) -> [String] {
         if let signal = interruption?.signal { throw .interrupted(command: text, signal: signal) }
-        log?("> \(text)%")
+        if logged { log?("> \(text)%") }
+        let sent = Array((text + "%").utf8)
         do {
-            try transport.write(Array((text + "%").utf8))
+            try transport.write(sent)
         } catch {
             throw .transport(error)
         }
+        wire?(.sent, sent)
         let limit = timeout ?? timeouts.line
         var lines = [String]()
         var deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
@@ -107,8 +124,9 @@ public final class DUTClient {
                 throw .transport(error)
             }
             if let signal = interruption?.signal { throw .interrupted(command: text, signal: signal) }
+            if !bytes.isEmpty { wire?(.received, bytes) }
             for line in reader.feed(bytes) {
-                log?("< \(line)")
+                if logged { log?("< \(line)") }
                 if line == "m-ready" {
                     if let error = lines.first(where: { $0.hasPrefix("e-[") }) {
                         throw .deviceError(command: text, message: String(error.dropFirst(3).dropLast()))
@@ -129,7 +147,7 @@ public final class DUTClient {
     /// the DUT has buffered, then everything up to `m-ready` is drained.
     public func resynchronise() throws(DUTError) {
         reader.reset()
-        _ = try? transport.read(timeout: .milliseconds(50))
+        if let dropped = try? transport.read(timeout: .milliseconds(50)), !dropped.isEmpty { wire?(.received, dropped) }
         do {
             _ = try command("")
         } catch .deviceError {
@@ -165,28 +183,71 @@ public final class DUTClient {
                            energyTimestamps: bootLines.contains("m-timestamp-mode-energy"))
     }
 
-    /// `db load N` then `db <hex>` chunks; checks `m-load-done`.
-    public func load(_ bytes: [UInt8]) throws(DUTError) {
-        let expect = try command("db load \(bytes.count)")
-        guard expect.contains("m-[Expecting \(bytes.count) bytes]") else {
-            throw .unexpected(command: "db load \(bytes.count)", expect.joined(separator: " | "))
-        }
+    /// One input transfer: `db load N`, then `db <hex>` chunks until the DUT
+    /// confirms `m-load-done`, then (with `readBack`) `db print` and a
+    /// comparison with what was sent. The whole transfer is one line of
+    /// ``log``, e.g. `> load 2560 bytes in 68 db commands, read back: identical`,
+    /// naming the attempt when it is a retry (`attempt` > 1); lines the DUT
+    /// sent that are not the transfer's acknowledgements are logged as they
+    /// are. A read-back that differs throws after the line is logged.
+    public func load(_ bytes: [UInt8], readBack: Bool = false, attempt: Int = 1) throws(DUTError) {
         let perCommand = Self.maxHexDigitsPerCommand / 2
-        var i = 0
-        var done = false
-        while i < bytes.count {
-            let chunk = bytes[i..<min(i + perCommand, bytes.count)]
-            let lines = try command("db " + chunk.map { Self.hexDigits[Int($0)] }.joined())
-            done = lines.contains("m-load-done")
-            i += perCommand
+        let chunks = (bytes.count + perCommand - 1) / perCommand
+        let what = "load \(bytes.count) bytes in \(chunks) db commands" + (attempt > 1 ? " (attempt \(attempt))" : "")
+        var sentCommands = 0
+        do throws(DUTError) {
+            let expect = try exchange("db load \(bytes.count)", logged: false)
+            logUnexpected(expect)
+            guard expect.contains("m-[Expecting \(bytes.count) bytes]") else {
+                throw .unexpected(command: "db load \(bytes.count)", expect.joined(separator: " | "))
+            }
+            var done = false
+            for start in stride(from: 0, to: bytes.count, by: perCommand) {
+                let chunk = bytes[start..<min(start + perCommand, bytes.count)]
+                let lines = try exchange("db " + chunk.map { Self.hexDigits[Int($0)] }.joined(), logged: false)
+                sentCommands += 1
+                logUnexpected(lines)
+                done = lines.contains("m-load-done")
+            }
+            guard done else { throw .unexpected(command: "db", "the DUT did not confirm m-load-done after \(bytes.count) bytes") }
+        } catch {
+            log?("> \(what): stopped after \(sentCommands) of them")
+            throw error
         }
-        guard done else { throw .unexpected(command: "db", "the DUT did not confirm m-load-done after \(bytes.count) bytes") }
+        guard readBack else {
+            log?("> \(what), not read back")
+            return
+        }
+        let held: [UInt8]
+        do throws(DUTError) {
+            held = try bufferContents()
+        } catch {
+            log?("> \(what), read back: failed")
+            throw error
+        }
+        guard held == bytes else {
+            let first = zip(held, bytes).enumerated().first { $1.0 != $1.1 }?.offset ?? min(held.count, bytes.count)
+            let difference = "\(held.count) bytes held, the first difference at byte \(first)"
+            log?("> \(what), read back: DIFFERENT (\(difference))")
+            throw .unexpected(command: "db print", "the DUT holds different bytes than were sent (\(difference))")
+        }
+        log?("> \(what), read back: identical")
+    }
+
+    /// Lines of a transfer that are not its acknowledgements (chatter, a
+    /// stray message): kept in the log, where a person looks for them.
+    private func logUnexpected(_ lines: [String]) {
+        for line in lines where !(line == "m-load-done" || line.hasPrefix("m-[Expecting ") || line.hasPrefix("m-buffer-")) {
+            log?("< \(line)")
+        }
     }
 
     /// `db print`: the DUT's input buffer as it holds it now.
-    public func printBuffer() throws(DUTError) -> [UInt8] {
+    private func bufferContents() throws(DUTError) -> [UInt8] {
+        let lines = try exchange("db print", logged: false)
+        logUnexpected(lines)
         var bytes = [UInt8]()
-        for line in try command("db print") where line.hasPrefix("m-buffer-") {
+        for line in lines where line.hasPrefix("m-buffer-") {
             for pair in line.dropFirst("m-buffer-".count).split(separator: "-") {
                 guard pair.count == 2, let b = UInt8(pair, radix: 16) else {
                     throw .unexpected(command: "db print", "bad byte '\(pair)' in '\(line)'")

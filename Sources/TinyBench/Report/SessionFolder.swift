@@ -91,7 +91,10 @@ public struct SessionFolder {
     /// Copies each mode's log.txt, results.txt and results.json (and, for
     /// energy, each window's JSON and plot) to
     /// `<root>/<division>/<org>/results/<system>/<kws|vww|ad|ic>/<mode>/`,
-    /// the layout the MLCommons submission checker reads. Returns the folders written.
+    /// the layout the MLCommons submission checker reads. Nothing else: the
+    /// wire trace (trace.txt.gz) and the raw monitor samples
+    /// (window-N.samples.f32) are megabytes the checker does not read.
+    /// Returns the folders written.
     @discardableResult
     public func exportSubmission(root: URL, division: String, organization: String, system: String) throws -> [URL] {
         let fm = FileManager.default

@@ -45,9 +45,18 @@ extension Session {
         let record = try openRecord(.accuracy)
         let sessions = [self] + peers.map(\.session)
         if !peers.isEmpty {
-            for (k, session) in sessions.enumerated() { session.client.log = { record.log.write("[dut \(k + 1)] \($0)") } }
+            for (k, session) in sessions.enumerated() {
+                session.client.log = { record.log.write("[dut \(k + 1)] \($0)") }
+                if let trace = record.trace { session.client.wire = { trace.record($0, $1, label: "[dut \(k + 1)] ") } }
+            }
         }
-        defer { sessions.forEach { $0.client.log = nil } }
+        defer {
+            for peer in peers {
+                peer.session.client.log = nil
+                peer.session.client.wire = nil
+            }
+            closeRecord(record)
+        }
         let total = min(settings.sampleLimit ?? dataset.entries.count, dataset.entries.count)
         let queue = SampleQueue(total: total)
         // Resuming: the samples that completed are kept, the others inferred.
@@ -91,15 +100,17 @@ extension Session {
         for w in 0..<benchmark.windowsPerFile {
             let window = Array(bytes[benchmark.window(w)])
             let reply = try withRetries("sample \(entry.file) window \(w)") { () throws -> InferenceReply in
-                try loadChecked(window)
-                let reply = try client.infer(1, warmup: 0)
-                if settings.verifyTransfers {
-                    let again = try client.results()
-                    guard again == reply.results else {
-                        throw DUTError.unexpected(command: "results", "two readings of the results differ")
+                try loggedAsOneLine {
+                    try loadChecked(window)
+                    let reply = try client.infer(1, warmup: 0)
+                    if settings.verifyTransfers {
+                        let again = try client.results()
+                        guard again == reply.results else {
+                            throw DUTError.unexpected(command: "results", "two readings of the results differ")
+                        }
                     }
+                    return reply
                 }
-                return reply
             }
             windowResults.append(reply.results)
         }
@@ -116,6 +127,38 @@ extension Session {
             return AccuracySample(file: entry.file, label: entry.label, predicted: ClassificationReport.argmax(r), results: r, score: nil)
         }
     }
+
+    /// Runs one accuracy window with the client's log lines held back. An
+    /// accuracy run repeats one exchange for every window (6,272 times for 32
+    /// AD files), so a window that goes by the script is logged as one line:
+    /// each command followed by the replies that carry information, e.g.
+    /// `> load 2560 bytes in 68 db commands, read back: identical; > infer 1 0% < m-results-[13.744]; > results% < m-results-[13.744]`.
+    /// Left out are the replies that only pace the dialogue (``accuracyRoutine``).
+    /// A window that fails has every line logged as it came, then the error.
+    private func loggedAsOneLine<T>(_ body: () throws -> T) throws -> T {
+        let out = client.log
+        var held = [String]()
+        client.log = { held.append($0) }
+        defer { client.log = out }
+        do {
+            let value = try body()
+            var line = ""
+            for l in held where !Self.accuracyRoutine.contains(where: { l == $0 || ($0.hasSuffix("-") && l.hasPrefix($0)) }) {
+                line += line.isEmpty ? l : (l.hasPrefix("> ") ? "; " : " ") + l
+            }
+            out?(line)
+            return value
+        } catch {
+            held.forEach { out?($0) }
+            throw error
+        }
+    }
+
+    /// Replies an accuracy window's log line leaves out (a trailing `-`
+    /// matches any ending): `m-ready` ends every reply, infer's warm-up and
+    /// start/done markers only pace it, and accuracy does not use the
+    /// `m-lap-us` timestamps (performance logs keep every one).
+    static let accuracyRoutine = ["< m-ready", "< m-warmup-start-", "< m-warmup-done", "< m-infer-start-", "< m-infer-done", "< m-lap-us-"]
 
     private func accuracyReport(_ samples: [AccuracySample], record: ModeRecord) throws -> ModeResult {
         let name = benchmark.shortName

@@ -46,7 +46,7 @@ extension Session {
         guard let monitor else { throw SessionError.noMonitor }
         let record = try openRecord(.energy)
         let log = record.log
-        defer { client.log = nil }
+        defer { closeRecord(record) }
         manifest.monitor = monitor.identity
         manifest.monitorSettings = monitor.settings
         log.write("# monitor: \(monitor.identity.model) \(monitor.identity.firmware), \(monitor.settings.voltage) V, \(monitor.settings.sampleRateHz) Hz, \(monitor.settings.edge) edge")

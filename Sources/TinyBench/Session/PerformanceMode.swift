@@ -38,7 +38,7 @@ extension Session {
     /// the score is the median throughput.
     func performance(bootLines: [String]) throws -> ModeResult {
         let record = try openRecord(.performance)
-        defer { client.log = nil }
+        defer { closeRecord(record) }
         // Resuming keeps the windows that completed and measures the rest.
         var windows = Array(record.previous(PerformanceWindow.self).prefix(settings.windows))
         return try stoppable {

@@ -17,6 +17,8 @@ public struct RunRequest: Sendable, Codable {
     /// True for `all`: a benchmark that no DUT runs is left out and noted instead of failing.
     public var skipBenchmarksWithoutDUT = false
     public var timeouts = DUTClient.Timeouts()
+    /// Each mode also writes its wire trace, trace.txt.gz (`--trace`).
+    public var wireTrace = false
 
     public init(benchmarks: [Benchmark], datasetRoot: URL, settings: SessionSettings, bench: BenchDescription) {
         self.benchmarks = benchmarks.map(\.id)

@@ -23,6 +23,13 @@ public final class Session {
     }
     /// Continue each mode from its folder (samples.jsonl, manifest.json) instead of starting it afresh.
     public var resume = false
+    /// Also write every byte of the link to `trace.txt.gz` beside each
+    /// mode's log.txt (see ``WireTrace``): log.txt sums up each input
+    /// transfer in one line, the trace has its every `db` command.
+    public var wireTrace = false
+    /// The attempt ``withRetries(_:_:)`` is on (1 for the first), which a
+    /// transfer's log line names when it is a retry.
+    private(set) var attempt = 1
 
     public init(client: DUTClient, benchmark: Benchmark, dataset: Dataset, settings: SessionSettings,
                 manifest: SessionManifest, output: URL) {
@@ -79,15 +86,23 @@ public final class Session {
     // MARK: - Helpers shared by the modes
 
     /// A mode's folder, created (or, resuming, continued), with its log
-    /// (which the client writes every line to) and its samples.jsonl opened.
+    /// (which the client writes every line to), its samples.jsonl and (with
+    /// ``wireTrace``) its trace opened. The mode ends with ``closeRecord(_:)``.
     func openRecord(_ mode: Mode) throws -> ModeRecord {
         let record = try ModeRecord(folder: output.appendingPathComponent(benchmark.shortName).appendingPathComponent(mode.rawValue),
-                                    resume: resume)
+                                    resume: resume, wireTrace: wireTrace)
         client.log = { record.log.write($0) }
+        if let trace = record.trace { client.wire = { trace.record($0, $1) } }
         if resume { record.log.write("# resumed: \(record.previousLines.count) record(s) of the interrupted run kept") }
         return record
     }
 
+    /// Detaches the client from a mode's files and completes its trace.
+    func closeRecord(_ record: ModeRecord) {
+        client.log = nil
+        client.wire = nil
+        record.trace?.close()
+    }
     /// Identifies the DUT and records the manifest in `manifest.json`; when
     /// resuming, the DUT, model and dataset must be those of the interrupted
     /// run, or the mode stops with the difference.
@@ -146,7 +161,9 @@ public final class Session {
     /// resynchronises and starts the step over, at most `attemptsPerSample` times.
     func withRetries<T>(_ what: String, _ body: () throws -> T) throws -> T {
         var lastError: Error?
-        for _ in 0..<max(settings.attemptsPerSample, 1) {
+        defer { attempt = 1 }
+        for attempt in 1...max(settings.attemptsPerSample, 1) {
+            self.attempt = attempt
             do {
                 return try body()
             } catch let error as DUTError {
@@ -162,12 +179,7 @@ public final class Session {
 
     /// `db load` + `db <hex>`, read back with `db print` when transfers are verified.
     func loadChecked(_ bytes: [UInt8]) throws {
-        try client.load(bytes)
-        if settings.verifyTransfers {
-            guard try client.printBuffer() == bytes else {
-                throw DUTError.unexpected(command: "db print", "the DUT holds different bytes than were sent")
-            }
-        }
+        try client.load(bytes, readBack: settings.verifyTransfers, attempt: attempt)
     }
 
     /// The label results carry when the figures are modelled, e.g.
@@ -177,9 +189,9 @@ public final class Session {
     }
 }
 
-/// A mode's folder while it is written: log.txt and samples.jsonl grow as
-/// the run goes; manifest.json is written when the DUT is identified,
-/// results.txt and results.json at the end.
+/// A mode's folder while it is written: log.txt, samples.jsonl and (when
+/// asked for) trace.txt.gz grow as the run goes; manifest.json is written
+/// when the DUT is identified, results.txt and results.json at the end.
 final class ModeRecord: @unchecked Sendable {
     let folder: URL
     let log: SessionLog
@@ -188,8 +200,9 @@ final class ModeRecord: @unchecked Sendable {
     /// killed run is dropped) and the manifest of the interrupted run.
     let previousLines: [Data]
     let previousManifest: SessionManifest?
+    let trace: WireTrace?
 
-    init(folder: URL, resume: Bool = false) throws {
+    init(folder: URL, resume: Bool = false, wireTrace: Bool = false) throws {
         try FileIO.createDirectory(folder)
         self.folder = folder
         let samplesURL = folder.appendingPathComponent("samples.jsonl")
@@ -205,6 +218,7 @@ final class ModeRecord: @unchecked Sendable {
         log = try SessionLog(url: folder.appendingPathComponent("log.txt"), append: resume)
         samples = try JSONLines(url: samplesURL)
         for line in previousLines { try samples.appendLine(line) }
+        trace = wireTrace ? try WireTrace(url: folder.appendingPathComponent("trace.txt.gz"), start: log.start, log: log, append: resume) : nil
     }
 
     /// The records of the interrupted run, decoded.

@@ -10,7 +10,8 @@ import Foundation
 public final class SessionLog: @unchecked Sendable {
     public let url: URL
     private let handle: FileHandle
-    private let start = ContinuousClock.now
+    /// The log's time zero (the wire trace counts from it too).
+    let start = ContinuousClock.now
     private let lock = NSLock()
     private var failure: FileError?
 

@@ -166,6 +166,7 @@ public final class SuiteRun: @unchecked Sendable {
                 session.monitor = connection.monitor
                 session.interruption = interruption
                 session.resume = resume
+                session.wireTrace = request.wireTrace
                 return session
             }
             let peers = zip(sessions, connections).dropFirst().map { AccuracyPeer(session: $0, bootLines: $1.bootLines) }
