@@ -7,7 +7,7 @@ import Glibc
 /// no flow control, the requested baud) or the host side of a pseudo-terminal.
 public final class FileDescriptorTransport: Transport {
     public let endpoint: String
-    private var fd: Int32
+    private let descriptor: SharedDescriptor
 
     /// Opens a serial device (or a pseudo-terminal's device path) exclusively.
     public init(path: String, baud: Int = 115_200) throws(TransportError) {
@@ -31,57 +31,59 @@ public final class FileDescriptorTransport: Transport {
             Glibc.close(fd)
             throw error
         }
-        self.fd = fd
+        descriptor = SharedDescriptor(fd)
         endpoint = "\(path) @ \(baud)"
     }
 
     /// Wraps an already open descriptor (e.g. a pseudo-terminal master); takes ownership.
-    public init(descriptor: Int32, endpoint: String) {
-        fd = descriptor
+    public init(descriptor fd: Int32, endpoint: String) {
+        descriptor = SharedDescriptor(fd)
         self.endpoint = endpoint
     }
 
     deinit { close() }
 
     public func write(_ bytes: [UInt8]) throws(TransportError) {
-        var offset = 0
-        while offset < bytes.count {
-            guard fd >= 0 else { throw .closed(endpoint) }
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EAGAIN || errno == EINTR {
-                    var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&p, 1, 1000)
-                    continue
+        let done: Void? = try descriptor.use { fd throws(TransportError) in
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                if n < 0 {
+                    if errno == EAGAIN || errno == EINTR {
+                        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                        _ = poll(&p, 1, 1000)
+                        continue
+                    }
+                    throw .io("write to \(endpoint) failed: \(String(cString: strerror(errno)))")
                 }
-                throw .io("write to \(endpoint) failed: \(String(cString: strerror(errno)))")
+                offset += n
             }
-            offset += n
         }
+        guard done != nil else { throw .closed(endpoint) }
     }
 
     public func read(timeout: Duration) throws(TransportError) -> [UInt8] {
-        guard fd >= 0 else { throw .closed(endpoint) }
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&p, 1, Int32(clamping: max(timeout.milliseconds, 0)))
-        if ready < 0 && errno != EINTR { throw .io("waiting on \(endpoint) failed: \(String(cString: strerror(errno)))") }
-        guard ready > 0 else { return [] }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EAGAIN || errno == EINTR { return [] }
-            // A pseudo-terminal whose other side closed reports EIO.
-            throw .closed(endpoint)
+        let bytes: [UInt8]? = try descriptor.use { fd throws(TransportError) in
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&p, 1, Int32(clamping: max(timeout.milliseconds, 0)))
+            if ready < 0 && errno != EINTR { throw .io("waiting on \(endpoint) failed: \(String(cString: strerror(errno)))") }
+            guard ready > 0 else { return [] }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EAGAIN || errno == EINTR { return [] }
+                // A pseudo-terminal whose other side closed reports EIO.
+                throw .closed(endpoint)
+            }
+            if n == 0 && (p.revents & Int16(POLLHUP)) != 0 { throw .closed(endpoint) }
+            return Array(buffer.prefix(n))
         }
-        if n == 0 && (p.revents & Int16(POLLHUP)) != 0 { throw .closed(endpoint) }
-        return Array(buffer.prefix(n))
+        guard let bytes else { throw .closed(endpoint) }
+        return bytes
     }
 
     public func close() {
-        if fd >= 0 {
-            Glibc.close(fd)
-            fd = -1
-        }
+        descriptor.close()
     }
 
     static func configureRaw(_ fd: Int32, baud: Int, path: String) throws(TransportError) {

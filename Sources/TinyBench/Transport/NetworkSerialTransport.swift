@@ -35,7 +35,7 @@ public final class NetworkSerialTransport: Transport {
 
     /// Bound for connecting, for each write, and for the acknowledgement of a baud rate.
     private let timeout: Duration
-    private var fd: Int32
+    private let connection: SharedDescriptor
     private var peerClosed = false
     /// Data that arrived while waiting for an acknowledgement (or decoded in
     /// the same packet as one), handed out by the next `read`.
@@ -64,7 +64,7 @@ public final class NetworkSerialTransport: Transport {
         self.url = url
         scheme = address.scheme
         self.timeout = timeout
-        fd = try Self.connect(address, url: url, timeout: timeout)
+        connection = SharedDescriptor(try Self.connect(address, url: url, timeout: timeout))
         guard scheme == .rfc2217 else { return }
         do {
             try negotiate(baud: baud)
@@ -102,10 +102,7 @@ public final class NetworkSerialTransport: Transport {
     }
 
     public func close() {
-        if fd >= 0 {
-            Glibc.close(fd)
-            fd = -1
-        }
+        connection.close()
     }
 
     /// Changes the baud rate (RFC 2217 only) and waits for the server to acknowledge it.
@@ -260,34 +257,38 @@ public final class NetworkSerialTransport: Transport {
     /// One wait for bytes (until `deadline` at most) and one read of them:
     /// data goes to `pending`, Telnet commands are handled.
     private func receive(until deadline: ContinuousClock.Instant) throws(TransportError) {
-        guard fd >= 0, !peerClosed else { throw .closed(closedName) }
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&p, 1, Int32(clamping: max((deadline - ContinuousClock.now).milliseconds, 0)))
-        if ready < 0 {
-            if errno == EINTR { return }
-            throw .io("waiting on \(url) failed: \(String(cString: strerror(errno)))")
-        }
-        guard ready > 0 else { return }
+        guard !peerClosed else { throw .closed(closedName) }
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n < 0 {
-            let e = errno
-            if e == EAGAIN || e == EWOULDBLOCK || e == EINTR { return }
-            if e == ECONNRESET || e == EPIPE || e == ETIMEDOUT {
-                peerClosed = true
-                throw .closed(closedName)
+        let received: Int? = try connection.use { fd throws(TransportError) -> Int in
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&p, 1, Int32(clamping: max((deadline - ContinuousClock.now).milliseconds, 0)))
+            if ready < 0 {
+                if errno == EINTR { return 0 }
+                throw .io("waiting on \(url) failed: \(String(cString: strerror(errno)))")
             }
-            throw .io("read from \(url) failed: \(String(cString: strerror(e)))")
+            guard ready > 0 else { return 0 }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 {
+                let e = errno
+                if e == EAGAIN || e == EWOULDBLOCK || e == EINTR { return 0 }
+                if e == ECONNRESET || e == EPIPE || e == ETIMEDOUT { return -1 }
+                throw .io("read from \(url) failed: \(String(cString: strerror(e)))")
+            }
+            guard n > 0 else { return -1 }
+            // A server that leaves Nagle on (ser2net does unless told `tcp(nodelay)`) holds the
+            // second of two short replies until this side acknowledges the first, and Linux
+            // delays that acknowledgement by up to 40 ms unless asked not to, after every read.
+            var yes: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_QUICKACK, &yes, socklen_t(MemoryLayout<Int32>.size))
+            return n
         }
-        guard n > 0 else {
+        guard let received else { throw .closed(closedName) }
+        if received < 0 {
             peerClosed = true
             throw .closed(closedName)
         }
-        // A server that leaves Nagle on (ser2net does unless told `tcp(nodelay)`) holds the
-        // second of two short replies until this side acknowledges the first, and Linux
-        // delays that acknowledgement by up to 40 ms unless asked not to, after every read.
-        var yes: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_QUICKACK, &yes, socklen_t(MemoryLayout<Int32>.size))
+        guard received > 0 else { return }
+        let n = received
         guard scheme == .rfc2217 else {
             pending += buffer[0..<n]
             return
@@ -312,29 +313,35 @@ public final class NetworkSerialTransport: Transport {
     /// Sends all of `bytes`, within the timeout plus a millisecond per byte (a slow
     /// serial line behind the server may hold the data back).
     private func send(_ bytes: [UInt8], what: String) throws(TransportError) {
-        guard fd >= 0, !peerClosed else { throw .closed(closedName) }
+        guard !peerClosed else { throw .closed(closedName) }
         let deadline = ContinuousClock.now + timeout + .milliseconds(bytes.count)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n >= 0 {
-                offset += n
-                continue
-            }
-            let e = errno
-            switch e {
-            case EAGAIN, EWOULDBLOCK, EINTR:
-                guard ContinuousClock.now < deadline else {
-                    throw .io("\(what) to \(url) timed out after \(offset) of \(bytes.count) bytes")
+        let sent: Bool? = try connection.use { fd throws(TransportError) -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n >= 0 {
+                    offset += n
+                    continue
                 }
-                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&p, 1, Int32(clamping: max((deadline - ContinuousClock.now).milliseconds, 1)))
-            case EPIPE, ECONNRESET:
-                peerClosed = true
-                throw .closed(closedName)
-            default:
-                throw .io("\(what) to \(url) failed: \(String(cString: strerror(e)))")
+                let e = errno
+                switch e {
+                case EAGAIN, EWOULDBLOCK, EINTR:
+                    guard ContinuousClock.now < deadline else {
+                        throw .io("\(what) to \(url) timed out after \(offset) of \(bytes.count) bytes")
+                    }
+                    var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&p, 1, Int32(clamping: max((deadline - ContinuousClock.now).milliseconds, 1)))
+                case EPIPE, ECONNRESET:
+                    return false
+                default:
+                    throw .io("\(what) to \(url) failed: \(String(cString: strerror(e)))")
+                }
             }
+            return true
+        }
+        guard sent == true else {
+            if sent == false { peerClosed = true }
+            throw .closed(closedName)
         }
     }
 
