@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Long runs as a user leaves them: emulators waiting for a client cost no CPU.
+@Suite(.serialized)
+struct IdleAndFeedbackTests {
+    /// CPU seconds (user + system) `pid` has used so far, from /proc/<pid>/stat.
+    static func cpuSeconds(_ pid: pid_t) throws -> Double {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        // Fields count from after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
+        let close = try #require(stat.lastIndex(of: ")"))
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        let utime = try #require(Double(fields[14 - 3])), stime = try #require(Double(fields[15 - 3]))
+        return (utime + stime) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// The share of one core `pid` used over the next `seconds` of wall time.
+    static func cpuShare(_ pid: pid_t, seconds: Double = 3) throws -> Double {
+        let start = ContinuousClock.now
+        let before = try cpuSeconds(pid)
+        Thread.sleep(forTimeInterval: seconds)
+        let used = try cpuSeconds(pid) - before
+        let elapsed = ContinuousClock.now - start
+        return used / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+
+    /// Opens `path` raw, sends `command`, and reads (a boot banner still on
+    /// the terminal comes first) until `expected` appears: whether it did within 5 s.
+    static func answers(_ path: String, _ command: String, with expected: String) throws -> Bool {
+        let fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK)
+        guard fd >= 0 else { throw CLI.Failure("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var t = termios()
+        tcgetattr(fd, &t)
+        cfmakeraw(&t)
+        tcsetattr(fd, TCSANOW, &t)
+        _ = command.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+        var text = ""
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !text.contains(expected), ContinuousClock.now < deadline {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 200) > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = read(fd, &buffer, buffer.count)
+            if n > 0 { text += String(decoding: buffer.prefix(n), as: UTF8.self) }
+        }
+        return text.contains(expected)
+    }
+
+    @Test func emulateWaitingForAClientUsesNoCPU() throws {
+        let model = try HarnessTests.modelPath("kws01")
+        let (pid, line) = try CLI.start(["emulate", "--model", model, "--benchmark", "kws01", "--pty"])
+        defer { CLI.stop(pid) }
+        let pty = String(line.dropFirst("pty: ".count))
+        Thread.sleep(forTimeInterval: 0.5)
+        let waiting = try Self.cpuShare(pid)
+        #expect(waiting < 0.01, "tinybench emulate --pty used \(waiting * 100) % of a core waiting for its first client")
+        // It answers, and waits as quietly once the client has gone.
+        #expect(try Self.answers(pty, "name%", with: "m-name-dut-["))
+        let between = try Self.cpuShare(pid)
+        #expect(between < 0.01, "tinybench emulate --pty used \(between * 100) % of a core after its client left")
+        #expect(try Self.answers(pty, "profile%", with: "m-model-[kws01]"))
+    }
+
+    @Test func labWaitingForAClientUsesNoCPU() throws {
+        let model = try HarnessTests.modelPath("kws01")
+        let (pid, lines) = try CLI.start(["lab", "--model", model, "--benchmark", "kws01", "--monitor", "lpm01a"], lines: 3)
+        defer { CLI.stop(pid) }
+        let interface = String(lines[0].dropFirst("interface: ".count)), monitor = String(lines[1].dropFirst("monitor: ".count))
+        Thread.sleep(forTimeInterval: 0.5)
+        let waiting = try Self.cpuShare(pid)
+        #expect(waiting < 0.01, "tinybench lab used \(waiting * 100) % of a core waiting for its first client")
+        #expect(try Self.answers(interface, "name%", with: "tinyML Enhanced Interface Board"))
+        #expect(try Self.answers(monitor, "htc\r\n", with: "ack htc"))
+        let between = try Self.cpuShare(pid)
+        #expect(between < 0.01, "tinybench lab used \(between * 100) % of a core after its clients left")
+    }
+}
