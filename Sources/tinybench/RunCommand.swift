@@ -68,15 +68,15 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// Runs a suite with a progress bar, prints each benchmark's outcome and the
-/// summary table; failed benchmarks are listed on standard error and make the exit status 1.
+/// Runs a suite with its progress on standard error, prints each benchmark's
+/// outcome and the summary table; failed benchmarks are listed on standard
+/// error and make the exit status 1.
 func runSuite(_ suite: SuiteRun, timeouts: DUTClient.Timeouts) throws {
     suite.timeouts = timeouts
-    suite.progress = { b, done, total, phase in
-        ProgressBar.standardError.update(done: done, total: total, label: "\(b.id) \(phase)")
-    }
+    let reporter = ProgressReporter.standardError()
+    suite.progress = { b, done, total, phase in reporter.update(done: done, total: total, label: "\(b.id) \(phase)") }
     suite.finished = { row in
-        ProgressBar.standardError.finish()
+        reporter.finish()
         print("\(row.benchmark): " + (row.error.map { "FAILED: \($0)" } ?? "done") + " (\(row.folders.count) mode(s) written)")
     }
     let summary = try suite.run()

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Long runs as a user leaves them: emulators waiting for a client cost no CPU.
+/// Long runs as a user leaves them: emulators waiting for a client cost no
+/// CPU, and a run whose output goes to files still says how far it is.
 @Suite(.serialized)
 struct IdleAndFeedbackTests {
     /// CPU seconds (user + system) `pid` has used so far, from /proc/<pid>/stat.
@@ -75,5 +76,22 @@ struct IdleAndFeedbackTests {
         #expect(try Self.answers(monitor, "htc\r\n", with: "ack htc"))
         let between = try Self.cpuShare(pid)
         #expect(between < 0.01, "tinybench lab used \(between * 100) % of a core after its clients left")
+    }
+
+    @Test func aRunWritingToFilesPrintsProgressLines() throws {
+        let folder = try RemoteSerialTests.workFolder()
+        let data = try RemoteSerialTests.kwsDataset(in: folder, samples: 40)
+        // CLI.run sends standard output and error to files: no terminal.
+        let r = try CLI.run(["kws", "--mode", "accuracy", "--dataset", data.path, "--model", try HarnessTests.modelPath("kws01"),
+                             "--output", folder.appendingPathComponent("session").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stderr.contains("\r"), "a progress bar was drawn into a file")
+        let progress = r.stderr.split(separator: "\n").filter { $0.hasPrefix("kws01 accuracy: ") }
+        // A line when the phase starts (after its first sample), then one per 10 %: 4, 8, ... 40 of 40.
+        #expect(progress.first?.hasPrefix("kws01 accuracy: 1/40 done (2 %), ") == true, "\(r.stderr)")
+        for tenth in 1...10 {
+            #expect(progress.contains { $0.hasPrefix("kws01 accuracy: \(4 * tenth)/40 done (\(10 * tenth) %), ") }, "\(r.stderr)")
+        }
+        #expect(progress.dropLast().allSatisfy { $0.contains(" elapsed, ETA ") }, "\(progress)")
     }
 }
