@@ -68,13 +68,14 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// Runs a suite with its progress on standard error, prints each benchmark's
-/// outcome and the summary table; failed benchmarks are listed on standard
-/// error and make the exit status 1.
+/// Runs a suite with its progress and notices on standard error, prints each
+/// benchmark's outcome and the summary table; failed benchmarks are listed on
+/// standard error and make the exit status 1.
 func runSuite(_ suite: SuiteRun, timeouts: DUTClient.Timeouts) throws {
     suite.timeouts = timeouts
     let reporter = ProgressReporter.standardError()
     suite.progress = { b, done, total, phase in reporter.update(done: done, total: total, label: "\(b.id) \(phase)") }
+    suite.notice = { b, text in reporter.notice("\(b.id): \(text)") }
     suite.finished = { row in
         reporter.finish()
         print("\(row.benchmark): " + (row.error.map { "FAILED: \($0)" } ?? "done") + " (\(row.folders.count) mode(s) written)")

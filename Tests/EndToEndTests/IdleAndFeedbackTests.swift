@@ -3,7 +3,8 @@ import Testing
 import TestSupport
 
 /// Long runs as a user leaves them: emulators waiting for a client cost no
-/// CPU, and a run whose output goes to files still says how far it is.
+/// CPU, a run whose output goes to files still says how far it is, and a
+/// port nobody answers on is reported retry by retry, then with a hint.
 @Suite(.serialized)
 struct IdleAndFeedbackTests {
     /// CPU seconds (user + system) `pid` has used so far, from /proc/<pid>/stat.
@@ -93,5 +94,38 @@ struct IdleAndFeedbackTests {
             #expect(progress.contains { $0.hasPrefix("kws01 accuracy: \(4 * tenth)/40 done (\(10 * tenth) %), ") }, "\(r.stderr)")
         }
         #expect(progress.dropLast().allSatisfy { $0.contains(" elapsed, ETA ") }, "\(progress)")
+    }
+
+    /// A new pseudo-terminal whose controlling side this test holds and never answers on; its device path.
+    final class SilentTerminal {
+        let path: String
+        private let master: Int32
+
+        init() throws {
+            master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+            var unlock: Int32 = 0, number: UInt32 = 0
+            // TIOCSPTLCK and TIOCGPTN (what unlockpt and ptsname do).
+            guard master >= 0, ioctl(master, UInt(0x4004_5431), &unlock) == 0, ioctl(master, UInt(0x8004_5430), &number) == 0 else {
+                throw CLI.Failure("cannot create a pseudo-terminal")
+            }
+            path = "/dev/pts/\(number)"
+        }
+
+        deinit { close(master) }
+    }
+
+    @Test func aSilentPortPrintsEachRetryAndAHint() throws {
+        let terminal = try SilentTerminal()
+        let folder = try RemoteSerialTests.workFolder()
+        let r = try CLI.run(["kws", "--port", terminal.path, "--mode", "performance", "--line-timeout", "1",
+                             "--dataset", try RemoteSerialTests.kwsDataset(in: folder, samples: 5).path,
+                             "--output", folder.appendingPathComponent("session").path])
+        #expect(r.status == 1)
+        let retries = r.stderr.split(separator: "\n").filter { $0.hasPrefix("kws01: ") }.map(String.init)
+        #expect(retries == (1...3).map { "kws01: no answer to name% on \(terminal.path) at 115200 baud within 1.0 s (attempt \($0) of 3)" },
+                "\(r.stderr)")
+        let error = try #require(r.stderr.split(separator: "\n").last { $0.hasPrefix("error: ") })
+        #expect(error.contains("stopped while identifying the DUT: no answer to name% on \(terminal.path)"), "\(error)")
+        #expect(error.contains("Check the baud rate") && error.contains("9600") && error.contains("no other program"), "\(error)")
     }
 }

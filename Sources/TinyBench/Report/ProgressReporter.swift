@@ -6,7 +6,7 @@ import Foundation
 /// `interval` or each time another 10 % of the phase is done, whichever
 /// comes first, so a log shows the run is alive and how long it has left.
 ///
-/// The CLI plugs one into ``SuiteRun/progress``.
+/// The CLI plugs one into ``SuiteRun/progress`` and ``SuiteRun/notice``.
 /// Several DUTs report from their own threads; each phase (a label's first
 /// two words, e.g. `kws01 accuracy`) keeps its own clock.
 public final class ProgressReporter: @unchecked Sendable {
