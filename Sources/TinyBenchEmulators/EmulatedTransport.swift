@@ -41,14 +41,36 @@ public protocol SerialDevice: AnyObject {
     func receive(_ bytes: [UInt8]) -> [UInt8]
     /// What the device sends without being asked, up to now.
     func poll() -> [UInt8]
+    /// Whether ``poll()`` may have something to send (a monitor acquiring):
+    /// only then does a server wake up without a byte from the host.
+    var isStreaming: Bool { get }
+}
+
+extension SerialDevice {
+    /// Most devices only answer.
+    public var isStreaming: Bool { false }
 }
 
 /// Serves a device (the emulated DUT, a lab instrument) on a new
 /// pseudo-terminal, so clients use the real serial code path
 /// (`tinybench --port <path>`). Runs until ``stop()``.
+///
+/// Waiting costs nothing: the server keeps a descriptor of its own on the
+/// terminal's device side, so the controlling side never sees a hang-up
+/// between clients (which would make every wait return at once) and a wait
+/// blocks until a client writes. Only while the device streams does the
+/// server wake up on its own, every ``streamInterval``.
 public final class PseudoTerminalServer: @unchecked Sendable {
     public let terminal: PseudoTerminal
+    /// How often a streaming device is asked for what it has to send.
+    static let streamInterval = Duration.milliseconds(5)
+    /// The longest wait for a client while the device has nothing to stream;
+    /// a stop wakes the wait at once.
+    static let idleWait = Duration.seconds(1)
+    /// How long ``stop()`` waits for the server's thread (a device busy in an answer).
+    static let stopWait = Duration.seconds(5)
     private let device: any SerialDevice
+    private let deviceSide: Int32
     private let lock = NSLock()
     private var running = true
     private let finished = DispatchSemaphore(value: 0)
@@ -59,27 +81,38 @@ public final class PseudoTerminalServer: @unchecked Sendable {
     public init(device: any SerialDevice) throws {
         self.device = device
         terminal = try PseudoTerminal()
+        // Non-blocking: stop() writes its wake-up byte here and must never wait.
+        // Close-on-exec: a program this process starts must not keep the terminal alive.
+        deviceSide = open(terminal.path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard deviceSide >= 0 else {
+            throw TransportError.io("cannot hold \(terminal.path) open: \(String(cString: strerror(errno)))")
+        }
     }
+
+    deinit { close(deviceSide) }
 
     /// Serves on a background thread.
     public func start() {
         started = true
         let thread = Thread { [self] in
-            serve()
+            // An error on the terminal itself ends the service (clients then time out).
+            try? serve()
             finished.signal()
         }
         thread.stackSize = 1 << 22
         thread.start()
     }
 
-    /// Serves in the calling thread until ``stop()``.
-    public func serve() {
+    /// Serves in the calling thread until ``stop()``; throws when the
+    /// terminal itself fails.
+    public func serve() throws(TransportError) {
         while isRunning {
-            // A client that closed its side shows as an error: wait for the next one.
-            let bytes = (try? terminal.host.read(timeout: .milliseconds(5))) ?? []
+            let bytes = try terminal.host.read(timeout: device.isStreaming ? Self.streamInterval : Self.idleWait)
+            // The byte stop() writes to wake the wait is not the client's.
+            guard isRunning else { break }
             var out = bytes.isEmpty ? [] : device.receive(bytes)
             out += device.poll()
-            if !out.isEmpty { try? terminal.host.write(out) }
+            if !out.isEmpty { try terminal.host.write(out) }
         }
     }
 
@@ -89,12 +122,22 @@ public final class PseudoTerminalServer: @unchecked Sendable {
         return running
     }
 
-    /// Stops serving; waits for the background thread when there is one.
+    /// Stops serving; waits (at most ``stopWait``) for the background thread when there is one.
     public func stop() {
         lock.lock()
         let wasRunning = running
         running = false
         lock.unlock()
-        if wasRunning && started { finished.wait() }
+        guard wasRunning && started else { return }
+        let deadline = ContinuousClock.now + Self.stopWait
+        repeat {
+            // A stream no client reads may have filled the terminal and hold
+            // the server in a write (of more than the terminal holds): what
+            // nobody read is dropped until the server is out of it.
+            tcflush(deviceSide, TCIFLUSH)
+            // Written on the device side, the byte arrives where the server waits.
+            var wake: UInt8 = 0
+            _ = write(deviceSide, &wake, 1)
+        } while finished.wait(timeout: .now() + .milliseconds(50)) == .timedOut && ContinuousClock.now < deadline
     }
 }

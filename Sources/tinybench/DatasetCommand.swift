@@ -25,10 +25,11 @@ struct DatasetCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 var preparer = DatasetPreparer(benchmark: benchmark, source: URL(fileURLWithPath: from), output: URL(fileURLWithPath: out))
-                preparer.progress = { ProgressBar.standardError.update(done: $0, total: $1, label: "\(benchmark.id) samples") }
+                let reporter = ProgressReporter.standardError()
+                preparer.progress = { reporter.update(done: $0, total: $1, label: "\(benchmark.id) samples") }
                 let count = try preparer.prepare(labels: try labels.map { try DatasetPreparer.labelList(URL(fileURLWithPath: $0)) },
                                                  model: try model.map(loadModel))
-                ProgressBar.standardError.finish()
+                reporter.finish()
                 print("\(benchmark.id): \(count) samples in \(URL(fileURLWithPath: out).appendingPathComponent(benchmark.id).path)")
             }
         }

@@ -24,7 +24,7 @@ struct EmulateCommand: ParsableCommand {
             // Written unbuffered so a parent process sees the path at once.
             FileHandle.standardOutput.write(Data("pty: \(server.path)\n".utf8))
             try? server.terminal.host.write(dut.boot())
-            server.serve()
+            try server.serve()
         }
     }
 }

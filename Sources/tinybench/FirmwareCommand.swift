@@ -52,10 +52,11 @@ struct FirmwareCommand: ParsableCommand {
                 let identity = try client.identify(bootLines: dut.bootLines)
                 guard identity.model == bench.id else { throw CLIError("the DUT runs \(identity.model), not \(bench.id)") }
                 let check = ConformanceCheck(benchmark: bench, model: try loadModel(model))
+                let reporter = ProgressReporter.standardError()
                 let (checked, differences) = try check.run(client: client, cases: URL(fileURLWithPath: cases)) {
-                    ProgressBar.standardError.update(done: $0, total: $1, label: "\(bench.id) cases")
+                    reporter.update(done: $0, total: $1, label: "\(bench.id) cases")
                 }
-                ProgressBar.standardError.finish()
+                reporter.finish()
                 for d in differences.prefix(10) {
                     print("\(d.name): expected \(d.expected.map { String(format: "%02x", $0) }.joined()), got \(d.actual.map { String(format: "%02x", $0) }.joined())")
                 }

@@ -78,18 +78,19 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// Runs a suite with a progress bar, prints each benchmark's outcome and the
-/// summary table; failed benchmarks are listed on standard error and make the
-/// exit status 1; a run stopped by SIGINT / SIGTERM ends with 130 / 143.
+/// Runs a suite with its progress and notices on standard error, prints each
+/// benchmark's outcome and the summary table; failed benchmarks are listed on
+/// standard error and make the exit status 1; a run stopped by SIGINT /
+/// SIGTERM ends with 130 / 143.
 func runSuite(_ suite: SuiteRun) throws {
     let interruption = Interruption()
     interruption.catchSignals()
     suite.interruption = interruption
-    suite.progress = { b, done, total, phase in
-        ProgressBar.standardError.update(done: done, total: total, label: "\(b.id) \(phase)")
-    }
+    let reporter = ProgressReporter.standardError()
+    suite.progress = { b, done, total, phase in reporter.update(done: done, total: total, label: "\(b.id) \(phase)") }
+    suite.notice = { b, text in reporter.notice("\(b.id): \(text)") }
     suite.finished = { row in
-        ProgressBar.standardError.finish()
+        reporter.finish()
         print("\(row.benchmark): " + (row.error.map { "FAILED: \($0)" } ?? "done") + " (\(row.folders.count) mode(s) written)")
     }
     let summary = try suite.run()

@@ -102,9 +102,13 @@ public protocol EnergyMonitor: AnyObject {
     /// Starts a new trace.
     func startAcquisition() throws
     /// How far the acquisition since ``startAcquisition()`` has come. Cheap:
-    /// waits poll it while samples stream in (a copy of the trace would make
+    /// waits look at it as samples stream in (a copy of the trace would make
     /// the driver copy its whole sample array on the next append).
     func progress() -> AcquisitionProgress
+    /// Waits until more than `samples` samples have arrived, at most
+    /// `timeout`, and returns the progress then: a wait on the stream
+    /// blocks on its data instead of polling ``progress()``.
+    func progress(beyond samples: Int, timeout: Duration) -> AcquisitionProgress
     /// Stops, waits for the monitor to confirm, and returns the whole trace.
     func stopAcquisition() throws -> EnergyTrace
     func close()
@@ -140,6 +144,8 @@ final class MonitorReader: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// The error that ended reading, if any.
     private(set) var failure: TransportError?
+    /// Signalled after each arrival has been handled: the driver's waits block on it.
+    let arrivals = ArrivalSignal()
 
     init(transport: any Transport, handle: @escaping @Sendable ([UInt8]) -> Void) {
         self.transport = transport
@@ -159,8 +165,12 @@ final class MonitorReader: @unchecked Sendable {
         defer { finished.signal() }
         while isRunning {
             do {
+                // Blocks until bytes arrive; the timeout only bounds how late close() is noticed.
                 let bytes = try transport.read(timeout: .milliseconds(20))
-                if !bytes.isEmpty { handle(bytes) }
+                if !bytes.isEmpty {
+                    handle(bytes)
+                    arrivals.signal()
+                }
             } catch {
                 lock.lock()
                 failure = error
@@ -185,12 +195,58 @@ final class MonitorReader: @unchecked Sendable {
     }
 }
 
-/// Waits, polling, until `condition` holds or `seconds` pass.
-func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while !condition() {
-        if ContinuousClock.now >= deadline { return false }
-        Thread.sleep(forTimeInterval: 0.002)
+/// Wakes the threads that wait for a monitor's data: the reader thread
+/// signals each arrival once it has been handled, and a wait checks its
+/// condition then, instead of polling it.
+final class ArrivalSignal: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var arrivals = 0
+    private var lastArrival = ContinuousClock.now
+
+    func signal() {
+        condition.lock()
+        arrivals &+= 1
+        lastArrival = ContinuousClock.now
+        condition.broadcast()
+        condition.unlock()
     }
-    return true
+
+    /// Waits until `satisfied` (a condition on the monitor's data) holds, at
+    /// most `seconds`; it is checked at once and after every arrival.
+    func wait(seconds: Double, until satisfied: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while true {
+            // Counted before the check: an arrival during the check is not slept through.
+            condition.lock()
+            let seen = arrivals
+            condition.unlock()
+            if satisfied() { return true }
+            let now = ContinuousClock.now
+            guard now < deadline else { return false }
+            condition.lock()
+            if arrivals == seen { _ = condition.wait(until: Self.date(deadline, now: now)) }
+            condition.unlock()
+        }
+    }
+
+    /// Waits until nothing has arrived for `quiet` since `start` (bytes still
+    /// on the way after a stop command), at most `seconds`.
+    func waitForQuiet(_ quiet: Duration, since start: ContinuousClock.Instant = .now, seconds: Double) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            let quietAt = max(lastArrival, start) + quiet
+            let now = ContinuousClock.now
+            if now >= quietAt { return true }
+            guard now < deadline else { return false }
+            _ = condition.wait(until: Self.date(min(quietAt, deadline), now: now))
+        }
+    }
+
+    /// `instant` on the wall clock NSCondition waits by.
+    private static func date(_ instant: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Date {
+        let (s, atto) = (instant - now).components
+        return Date(timeIntervalSinceNow: Double(s) + Double(atto) * 1e-18)
+    }
 }

@@ -33,7 +33,8 @@ public final class JS220: EnergyMonitor, @unchecked Sendable {
     private var acquiring = false
     private var trace = EnergyTrace(samplePeriod: 1 / JS220.sampleRate)
     private var stream = StreamState()
-    private var lastStreamFrame = ContinuousClock.now
+    /// Signalled after each frame has been handled: the waits block on it.
+    private let arrivals = ArrivalSignal()
 
     /// Pairs current and voltage samples by sample id into energy bins.
     struct StreamState {
@@ -56,7 +57,7 @@ public final class JS220: EnergyMonitor, @unchecked Sendable {
             let status = try device.controlIn(request: JS220Protocol.ControlRequest.connect.rawValue, value: 0, length: 1, timeout: .seconds(1))
             guard status.first == 0 else { throw EnergyMonitorError.unexpected(monitor: "JS220", "CONNECT returned status \(status.first.map(String.init) ?? "nothing")") }
             var reply: [UInt8]?
-            guard waitUntil(seconds: replyTimeout, { reply = self.locked { self.connectReply }; return reply != nil }), let reply, reply.count >= 24 else {
+            guard arrivals.wait(seconds: replyTimeout, until: { reply = self.locked { self.connectReply }; return reply != nil }), let reply, reply.count >= 24 else {
                 throw EnergyMonitorError.timeout(monitor: "JS220", waitingFor: "the CONNECT answer on port 0", seconds: replyTimeout)
             }
             let versions = (0..<5).map { JS220Protocol.u32(reply, 4 + 4 * $0) }
@@ -65,7 +66,7 @@ public final class JS220: EnergyMonitor, @unchecked Sendable {
             }
             identity = MonitorIdentity(model: Self.model, firmware: "fw \(JS220Protocol.version(versions[2])), hw \(JS220Protocol.version(versions[3])), fpga \(JS220Protocol.version(versions[4]))")
             try publish(.u32("c/!ping", 1))
-            guard waitUntil(seconds: replyTimeout, { self.takePublish { $0.topic == "c/!pong" && $0.u32Value == 1 } != nil }) else {
+            guard arrivals.wait(seconds: replyTimeout, until: { self.takePublish { $0.topic == "c/!pong" && $0.u32Value == 1 } != nil }) else {
                 throw EnergyMonitorError.timeout(monitor: "JS220", waitingFor: "c/!pong", seconds: replyTimeout)
             }
         } catch {
@@ -94,12 +95,17 @@ public final class JS220: EnergyMonitor, @unchecked Sendable {
             acquiring = true
         }
         for topic in ["s/i/ctrl", "s/v/ctrl", "s/gpi/0/ctrl"] { try publish(.u32(topic, 1)) }
-        guard waitUntil(seconds: replyTimeout, { self.progress().samples > 0 }) else {
+        guard arrivals.wait(seconds: replyTimeout, until: { self.progress().samples > 0 }) else {
             throw EnergyMonitorError.timeout(monitor: "JS220", waitingFor: "stream data after enabling current, voltage and GPI 0", seconds: replyTimeout)
         }
     }
 
     public func progress() -> AcquisitionProgress { locked { trace.progress } }
+
+    public func progress(beyond samples: Int, timeout: Duration) -> AcquisitionProgress {
+        _ = arrivals.wait(seconds: timeout.inSeconds) { progress().samples > samples }
+        return progress()
+    }
 
     /// Disables the streams and waits until frames stop arriving (50 ms of
     /// quiet, at most 2 s), so none of this acquisition's frames can start
@@ -110,7 +116,7 @@ public final class JS220: EnergyMonitor, @unchecked Sendable {
             return trace
         }
         for topic in ["s/i/ctrl", "s/v/ctrl", "s/gpi/0/ctrl"] { try publish(.u32(topic, 0)) }
-        _ = waitUntil(seconds: 2) { ContinuousClock.now - self.locked { self.lastStreamFrame } > .milliseconds(50) }
+        _ = arrivals.waitForQuiet(.milliseconds(50), seconds: 2)
         return result
     }
 
@@ -152,6 +158,7 @@ public final class JS220: EnergyMonitor, @unchecked Sendable {
             }
             guard let frame = JS220Protocol.Frame(bytes) else { continue }
             handle(frame)
+            arrivals.signal()
         }
     }
 
@@ -184,7 +191,6 @@ public final class JS220: EnergyMonitor, @unchecked Sendable {
         case JS220Protocol.currentPort, JS220Protocol.voltagePort, JS220Protocol.gpi0Port:
             guard frame.payload.count >= 4 else { return }
             locked {
-                lastStreamFrame = ContinuousClock.now
                 guard acquiring else { return }
                 streamData(port: frame.port, sampleID: UInt64(JS220Protocol.u32(frame.payload, 0)), data: Array(frame.payload[4...]))
             }

@@ -91,6 +91,11 @@ public final class LPM01A: EnergyMonitor, @unchecked Sendable {
         return trace.progress
     }
 
+    public func progress(beyond samples: Int, timeout: Duration) -> AcquisitionProgress {
+        _ = reader.arrivals.wait(seconds: timeout.inSeconds) { progress().samples > samples }
+        return progress()
+    }
+
     /// Samples after the stop command are not part of the trace: the events
     /// that matter have arrived, and what follows may be stale.
     public func stopAcquisition() throws -> EnergyTrace {
@@ -100,7 +105,7 @@ public final class LPM01A: EnergyMonitor, @unchecked Sendable {
         lock.unlock()
         purge()
         try write("stop")
-        let done = waitUntil(seconds: stopTimeout) { self.takeMessage { $0.contains("Acquisition completed") } != nil }
+        let done = reader.arrivals.wait(seconds: stopTimeout) { self.takeMessage { $0.contains("Acquisition completed") } != nil }
         lock.lock()
         let result = trace
         lock.unlock()
@@ -122,7 +127,7 @@ public final class LPM01A: EnergyMonitor, @unchecked Sendable {
         purge()
         try write(text)
         var reply: String?
-        let answered = waitUntil(seconds: ackTimeout) {
+        let answered = reader.arrivals.wait(seconds: ackTimeout) {
             reply = self.takeMessage { ($0.hasPrefix("ack ") || $0.hasPrefix("error ")) && $0.contains(text) }
             return reply != nil
         }
@@ -131,7 +136,7 @@ public final class LPM01A: EnergyMonitor, @unchecked Sendable {
         }
         if reply.hasPrefix("error") {
             var detail: String?
-            _ = waitUntil(seconds: 0.5) {
+            _ = reader.arrivals.wait(seconds: 0.5) {
                 detail = self.takeMessage { $0.hasPrefix("Error detail") }
                 return detail != nil
             }

@@ -102,13 +102,14 @@ public final class PPK2: EnergyMonitor, @unchecked Sendable {
         reader = MonitorReader(transport: transport) { [weak self] bytes in self?.received(bytes) }
         do {
             try send([Opcode.stop.rawValue])
-            Thread.sleep(forTimeInterval: 0.05)
+            // A unit left streaming stops sending soon after: what was on the way is not metadata.
+            _ = reader.arrivals.waitForQuiet(.milliseconds(50), seconds: metadataTimeout)
             lock.lock()
             text.removeAll()
             lock.unlock()
             try send([Opcode.metadata.rawValue])
             var metadata = ""
-            let done = waitUntil(seconds: metadataTimeout) {
+            let done = reader.arrivals.wait(seconds: metadataTimeout) {
                 self.lock.lock()
                 defer { self.lock.unlock() }
                 metadata = String(decoding: self.text, as: UTF8.self)
@@ -154,7 +155,7 @@ public final class PPK2: EnergyMonitor, @unchecked Sendable {
         try send([Opcode.start.rawValue])
         // No acknowledgement: the stream itself says the PPK2 has started, and
         // the DUT must not be started before (its first edge would be missed).
-        guard waitUntil(seconds: metadataTimeout, { self.progress().samples > 0 }) else {
+        guard reader.arrivals.wait(seconds: metadataTimeout, until: { self.progress().samples > 0 }) else {
             throw EnergyMonitorError.timeout(monitor: endpoint, waitingFor: "samples after start", seconds: metadataTimeout)
         }
     }
@@ -165,20 +166,16 @@ public final class PPK2: EnergyMonitor, @unchecked Sendable {
         return trace.progress
     }
 
+    public func progress(beyond samples: Int, timeout: Duration) -> AcquisitionProgress {
+        _ = reader.arrivals.wait(seconds: timeout.inSeconds) { progress().samples > samples }
+        return progress()
+    }
+
     /// The PPK2 does not confirm a stop: the trace ends when the stream has
-    /// been quiet for 50 ms.
+    /// been quiet for 50 ms (at most 5 s).
     public func stopAcquisition() throws -> EnergyTrace {
         try send([Opcode.stop.rawValue])
-        var last = -1
-        var quietSince = ContinuousClock.now
-        _ = waitUntil(seconds: 5) {
-            let n = self.progress().samples
-            if n != last {
-                last = n
-                quietSince = ContinuousClock.now
-            }
-            return ContinuousClock.now - quietSince > .milliseconds(50)
-        }
+        _ = reader.arrivals.waitForQuiet(.milliseconds(50), seconds: 5)
         lock.lock()
         acquiring = false
         defer { lock.unlock() }

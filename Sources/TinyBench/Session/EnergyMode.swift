@@ -118,9 +118,9 @@ extension Session {
         var seen = -1
         var lastProgress = ContinuousClock.now
         var complete = false
+        var t = monitor.progress()
         while true {
             try interruption?.check()
-            let t = monitor.progress()
             if t.events.count >= 2 && t.samples >= t.events[1].sampleIndex + trailing {
                 complete = true
                 break
@@ -132,7 +132,8 @@ extension Session {
             } else if ContinuousClock.now - lastProgress > .milliseconds(Int(settings.monitorWaitSeconds * 1000)) {
                 break
             }
-            Thread.sleep(forTimeInterval: 0.005)
+            // Blocks until more samples arrive; the timeout lets a stream that stopped be noticed.
+            t = monitor.progress(beyond: seen, timeout: .milliseconds(100))
         }
         if !complete { log.write("# the monitor's trace is incomplete: \(seen) samples, nothing new for \(settings.monitorWaitSeconds) s or past the window's end") }
         stopped = true

@@ -14,6 +14,9 @@ public final class Session {
     public let output: URL
     /// Progress callback: (done, total, phase).
     public var progress: ((Int, Int, String) -> Void)?
+    /// What the person running the session should hear at once, one line
+    /// each: every retry of a failed step (log.txt has them too).
+    public var notice: ((String) -> Void)?
     /// Energy mode: the monitor that powers the DUT and sees its timestamps.
     public var monitor: (any EnergyMonitor)?
     /// Asked before each command, between reads and between samples; a stop
@@ -148,7 +151,14 @@ public final class Session {
     }
 
     func identifyAndCheck(bootLines: [String], log: SessionLog) throws -> DUTIdentity {
-        let identity = try withRetries("identifying the DUT") { try client.identify(bootLines: bootLines) }
+        let identity: DUTIdentity
+        do {
+            identity = try withRetries("identifying the DUT", describe: handshakeProblem) { try client.identify(bootLines: bootLines) }
+        } catch SessionError.failed(_, DUTError.timeout(let command, let seconds, let lastLine)) {
+            // A DUT that never answered: say what to check, not only that it timed out.
+            throw SessionError.noAnswer(handshakeProblem(.timeout(command: command, seconds: seconds, lastLine: lastLine)),
+                                        attempts: max(settings.attemptsPerSample, 1), behindInterfaceBoard: manifest.interfaceBoard != nil)
+        }
         manifest.dut = identity
         // The endpoint carries the baud rate an RFC 2217 server acknowledged.
         log.write("# port: \(client.transport.endpoint)")
@@ -158,11 +168,13 @@ public final class Session {
     }
 
     /// Runs `body`; after a link failure (timeout, garbage, a reset) it
-    /// resynchronises and starts the step over, at most `attemptsPerSample` times.
-    func withRetries<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    /// resynchronises and starts the step over, at most `attemptsPerSample`
+    /// times. Each failed attempt is a ``notice``, told by `describe` when given.
+    func withRetries<T>(_ what: String, describe: ((DUTError) -> String)? = nil, _ body: () throws -> T) throws -> T {
         var lastError: Error?
         defer { attempt = 1 }
-        for attempt in 1...max(settings.attemptsPerSample, 1) {
+        let attempts = max(settings.attemptsPerSample, 1)
+        for attempt in 1...attempts {
             self.attempt = attempt
             do {
                 return try body()
@@ -171,10 +183,22 @@ public final class Session {
                 if case .interrupted(_, let signal) = error { throw SessionError.interrupted(signal) }
                 lastError = error
                 client.log?("# \(what): \(error); resynchronising")
+                notice?("\(describe?(error) ?? "\(what): \(error)") (attempt \(attempt) of \(attempts))")
                 try? client.resynchronise()
             }
         }
         throw SessionError.failed(what, lastError!)
+    }
+
+    /// A failed handshake in words, e.g. `no answer to name% on /dev/ttyACM0 at 115200 baud within 5.0 s`.
+    private func handshakeProblem(_ error: DUTError) -> String {
+        guard case let .timeout(command, seconds, lastLine) = error else { return "identifying the DUT: \(error)" }
+        let link = manifest.interfaceBoard != nil ? "from the DUT behind the interface board on \(manifest.port)"
+            : "on \(manifest.port)" + (manifest.baud.map { " at \($0) baud" } ?? "")
+        let within = "within \(String(format: "%.1f", seconds)) s"
+        // Text without m-ready is what a wrong baud rate looks like.
+        return lastLine.map { "no m-ready after \(command)% \(link) \(within), only '\($0.prefix(40))'" }
+            ?? "no answer to \(command)% \(link) \(within)"
     }
 
     /// `db load` + `db <hex>`, read back with `db print` when transfers are verified.
@@ -299,6 +323,8 @@ public enum SessionError: Error, CustomStringConvertible {
     case differentDUTs(String)
     case interrupted(Int32)
     case cannotResume(String, String)
+    /// The DUT never answered the handshake: the last problem, the attempts made, where it was.
+    case noAnswer(String, attempts: Int, behindInterfaceBoard: Bool)
 
     public var description: String {
         switch self {
@@ -312,6 +338,20 @@ public enum SessionError: Error, CustomStringConvertible {
         case .differentDUTs(let why): "an accuracy run is shared only among identical DUTs: \(why)"
         case .interrupted(let signal): "interrupted by \(Interruption.name(signal)); what completed is kept"
         case let .cannotResume(folder, why): "cannot resume \(folder): \(why)"
+        case let .noAnswer(problem, attempts, behindBoard):
+            "stopped while identifying the DUT: \(problem) (\(attempts) attempt\(attempts == 1 ? "" : "s")). "
+                + Self.silentDUTHint(behindInterfaceBoard: behindBoard)
         }
+    }
+
+    /// What to check when a DUT does not answer, directly or behind an interface board.
+    private static func silentDUTHint(behindInterfaceBoard: Bool) -> String {
+        if behindInterfaceBoard {
+            return "Check that the DUT runs its energy-mode build at the interface board's DUT baud rate (9600 by default), "
+                + "that it is wired to the board and powered by the monitor, and that no other program holds the board's port."
+        }
+        return "Check the baud rate (--baud; performance builds talk at 115200, while energy-mode firmware talks at 9600 "
+            + "behind the interface board: use --mode energy with --interface), that the DUT is powered, flashed and on this port, "
+            + "and that no other program (a serial terminal, ModemManager) holds the port."
     }
 }

@@ -27,6 +27,8 @@ public final class SuiteRun: @unchecked Sendable {
     public var existingResults = ExistingResults.refuse
     /// Progress callback: (benchmark, done, total, phase). Called from the thread of the DUT that made progress.
     public var progress: (@Sendable (Benchmark, Int, Int, String) -> Void)?
+    /// A session's notices (each retry of a failed step), with the benchmark; from the DUT's thread.
+    public var notice: (@Sendable (Benchmark, String) -> Void)?
     /// Called when a benchmark has finished (or failed), with its row; one call at a time.
     public var finished: (@Sendable (RunSummary.Row) -> Void)?
     private let connectors: [any DUTConnector]
@@ -163,6 +165,7 @@ public final class SuiteRun: @unchecked Sendable {
                 let session = Session(client: DUTClient(transport: connection.transport, timeouts: request.timeouts),
                                       benchmark: benchmark, dataset: data, settings: settings, manifest: manifest, output: output)
                 session.progress = { [weak self] in self?.progress?(benchmark, $0, $1, $2) }
+                session.notice = { [weak self] in self?.notice?(benchmark, $0) }
                 session.monitor = connection.monitor
                 session.interruption = interruption
                 session.resume = resume

@@ -8,10 +8,14 @@ import Glibc
 public final class FileDescriptorTransport: Transport {
     public let endpoint: String
     private let descriptor: SharedDescriptor
+    /// The port was claimed exclusively (opened by path), and is released on close.
+    private let claimed: Bool
 
     /// Opens a serial device (or a pseudo-terminal's device path) exclusively.
     public init(path: String, baud: Int = 115_200) throws(TransportError) {
-        let fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK)
+        // Close-on-exec: a program this process starts (QEMU, a test's
+        // tinybench) would otherwise share the claim and keep the port busy.
+        let fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             let e = errno
             switch e {
@@ -32,6 +36,7 @@ public final class FileDescriptorTransport: Transport {
             throw error
         }
         descriptor = SharedDescriptor(fd)
+        claimed = true
         endpoint = "\(path) @ \(baud)"
     }
 
@@ -39,6 +44,7 @@ public final class FileDescriptorTransport: Transport {
     public init(descriptor fd: Int32, endpoint: String) {
         descriptor = SharedDescriptor(fd)
         self.endpoint = endpoint
+        claimed = false
     }
 
     deinit { close() }
@@ -83,7 +89,10 @@ public final class FileDescriptorTransport: Transport {
     }
 
     public func close() {
-        descriptor.close()
+        // The exclusive flag belongs to the terminal, not to this descriptor: a
+        // terminal someone else keeps open (a pseudo-terminal server) would
+        // refuse the next client with EBUSY if it were left set.
+        descriptor.close(before: claimed ? { _ = ioctl($0, UInt(TIOCNXCL)) } : nil)
     }
 
     static func configureRaw(_ fd: Int32, baud: Int, path: String) throws(TransportError) {

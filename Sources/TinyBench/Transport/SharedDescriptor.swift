@@ -13,6 +13,8 @@ final class SharedDescriptor: @unchecked Sendable {
     private var fd: Int32
     private var users = 0
     private var closing = false
+    /// Run on the descriptor just before it is closed.
+    private var beforeClose: ((Int32) -> Void)?
 
     init(_ fd: Int32) {
         self.fd = fd
@@ -32,10 +34,12 @@ final class SharedDescriptor: @unchecked Sendable {
         return try body(current)
     }
 
-    /// Closes the descriptor now, or when the calls using it return.
-    func close() {
+    /// Closes the descriptor now, or when the calls using it return;
+    /// `before` runs on it first.
+    func close(before: ((Int32) -> Void)? = nil) {
         lock.lock()
         defer { lock.unlock() }
+        if !closing { beforeClose = before }
         closing = true
         closeIfUnused()
     }
@@ -55,6 +59,7 @@ final class SharedDescriptor: @unchecked Sendable {
 
     private func closeIfUnused() {
         guard closing, users == 0, fd >= 0 else { return }
+        beforeClose?(fd)
         Glibc.close(fd)
         fd = -1
     }

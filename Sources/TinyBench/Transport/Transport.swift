@@ -36,4 +36,9 @@ extension Duration {
         let (s, atto) = components
         return Int(s) * 1000 + Int(atto / 1_000_000_000_000_000)
     }
+
+    var inSeconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) * 1e-18
+    }
 }

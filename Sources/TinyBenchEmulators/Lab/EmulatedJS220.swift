@@ -20,9 +20,12 @@ public final class EmulatedJS220: USBBulkDevice, @unchecked Sendable {
     public var faults: Faults
     public static let supplyVolts = 3.3
     static let samplesPerFrame = 120
+    /// Seconds between looks at a caught-up stream (lab time follows the wall clock meanwhile).
+    static let streamInterval = 0.002
     public private(set) var timesyncReplies = 0
 
-    private let lock = NSLock()
+    /// Also wakes a waiting ``bulkRead(endpoint:length:timeout:)`` when a host request changed something.
+    private let lock = NSCondition()
     private var queue = [[UInt8]]()
     private var frameID: UInt16 = 0
     private var enabled = Set<String>()
@@ -84,12 +87,23 @@ public final class EmulatedJS220: USBBulkDevice, @unchecked Sendable {
         }
     }
 
+    /// Waits up to `timeout` for a frame, like a USB transfer: without
+    /// streams only a request from the host brings one, so the wait blocks
+    /// until then; a stream has its next block once lab time has moved on,
+    /// so a caught-up stream is looked at again every ``streamInterval``.
     public func bulkRead(endpoint: UInt8, length: Int, timeout: Duration) throws(TransportError) -> [UInt8] {
-        try locked { () throws(TransportError) -> [UInt8] in
+        let (seconds, attoseconds) = timeout.components
+        let deadline = Date(timeIntervalSinceNow: max(Double(seconds) + Double(attoseconds) * 1e-18, 0))
+        lock.lock()
+        defer { lock.unlock() }
+        while true {
             guard !closed else { throw .closed(self.endpoint) }
             if queue.isEmpty && pendingBlock.isEmpty { generateBlock() }
             if !queue.isEmpty { return queue.removeFirst() }
-            return pendingBlock.isEmpty ? [] : pendingBlock.removeFirst()
+            if !pendingBlock.isEmpty { return pendingBlock.removeFirst() }
+            let now = Date()
+            guard now < deadline else { return [] }
+            _ = lock.wait(until: enabled.count == 3 ? min(deadline, now + Self.streamInterval) : deadline)
         }
     }
 
@@ -145,7 +159,10 @@ public final class EmulatedJS220: USBBulkDevice, @unchecked Sendable {
 
     private func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock.lock()
-        defer { lock.unlock() }
+        defer {
+            lock.broadcast()
+            lock.unlock()
+        }
         return try body()
     }
 }

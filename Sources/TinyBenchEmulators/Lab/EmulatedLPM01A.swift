@@ -115,6 +115,9 @@ public final class EmulatedLPM01A: SerialDevice {
         }
     }
 
+    /// While acquiring, samples flow without being asked for.
+    public var isStreaming: Bool { acquiring }
+
     /// Samples from the last one sent up to the lab's present.
     public func poll() -> [UInt8] {
         guard acquiring else { return [] }

@@ -108,6 +108,9 @@ public final class EmulatedPPK2: SerialDevice {
         return out
     }
 
+    /// While started, samples flow without being asked for.
+    public var isStreaming: Bool { acquiring }
+
     public func poll() -> [UInt8] {
         guard acquiring else { return [] }
         lab.idle()
