@@ -33,6 +33,8 @@ public final class EmulatedTransport: Transport {
     }
 
     public func close() { closed = true }
+
+    public var isLossless: Bool { true }
 }
 
 /// A device behind a serial line: bytes from the host in, its answer out,

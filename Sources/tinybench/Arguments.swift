@@ -86,8 +86,16 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Board profile of the emulated DUT.") var profile = BoardProfile.nucleoL4R5ZITFLM
     @Option(help: "Where the emulated DUT runs: in-process, or pty (served on a pseudo-terminal: the real serial code path).")
     var emulator = EmulatedConnector.Hosting.inProcess
+    @Option(help: "Accuracy on the in-process emulated DUT: interpreters sharing the samples, 1 to 256 (default: one per core; results are the same).")
+    var jobs: Int?
 
     func validate() throws {
+        if let jobs {
+            try require("--jobs", jobs, in: 1...256)
+            guard qemu == nil && ports.isEmpty && devices == nil && emulator == .inProcess else {
+                throw ValidationError("--jobs shares accuracy across in-process emulated DUTs: it does not apply to --port, --qemu, --devices or --emulator pty")
+            }
+        }
         // The rates serial hardware offers: 50 baud (the lowest POSIX rate) to 20 Mbaud (fast USB-serial bridges).
         try require("--baud", baud, in: 50...20_000_000)
         guard qemu == nil || ports.isEmpty else { throw ValidationError("--qemu starts its own DUT: do not also give --port") }
@@ -100,8 +108,10 @@ struct ConnectionOptions: ParsableArguments {
     func bench(mode: ModeSelection, energy: BenchDescription.EnergyBench?, voltage: Double = 3.0, model: String?,
                demoRoot: URL? = nil) throws -> BenchDescription {
         guard let devices else {
-            return BenchDescription(duts: duts(emulatedByDefault: mode != .energy), energy: energy, profile: profile.name,
-                                    model: model, demoRoot: demoRoot)
+            var bench = BenchDescription(duts: duts(emulatedByDefault: mode != .energy), energy: energy, profile: profile.name,
+                                         model: model, demoRoot: demoRoot)
+            bench.accuracyJobs = jobs
+            return bench
         }
         guard energy == nil else { throw CLIError("--devices describes the bench: do not also give --interface or --monitor") }
         let file = try DevicesFile(contentsOf: devices)

@@ -95,6 +95,36 @@ struct BenchTests {
         #expect(throws: BenchError.self) { try bench(.all) }
     }
 
+    /// The in-process emulator shares an accuracy run across interpreters:
+    /// the samples are those of one interpreter, in dataset order, and
+    /// nothing is read back where there is no wire.
+    @Test func inProcessAccuracyIsShardedAcrossInterpretersWithTheSameResults() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-shards-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var settings = SessionSettings()
+        settings.mode = .accuracy
+        settings.sampleLimit = 60
+        var samples = [Int: [AccuracySample]]()
+        for jobs in [1, 3] {
+            var bench = BenchDescription(duts: [.emulated(pty: false)], profile: BoardProfile.nucleoL4R5ZITFLM.name, demoRoot: Self.demo)
+            bench.accuracyJobs = jobs
+            #expect(try bench.connectors().map(\.accuracyShards) == [jobs])
+            let output = root.appendingPathComponent("jobs\(jobs)")
+            let summary = try RunRequest(benchmarks: [.kws01], datasetRoot: Self.demo, settings: settings, bench: bench).suite(output: output).run()
+            #expect(summary.rows.map(\.error) == [nil])
+            let results = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("kws/accuracy/results.json"))) as? [String: Any]
+            let manifest = results?["manifest"] as? [String: Any]
+            #expect((manifest?["accuracyPeers"] as? [String])?.count == (jobs == 1 ? nil : jobs - 1))
+            #expect((results?["settings"] as? [String: Any])?["verifyTransfers"] as? Bool == false)
+            let log = try String(contentsOf: output.appendingPathComponent("kws/accuracy/log.txt"), encoding: .utf8)
+            #expect(!log.contains("read back: ") && log.contains("not read back"))
+            if jobs > 1 { #expect(log.contains("[dut \(jobs)]")) }
+            samples[jobs] = try JSONDecoder().decode([AccuracySample].self, from: JSONSerialization.data(withJSONObject: results?["samples"] ?? []))
+        }
+        #expect(samples[1]?.count == 60)
+        #expect(samples[1] == samples[3])
+    }
+
     /// The submission's system description comes from the devices: QEMU's
     /// says QEMU, not an emulated NUCLEO board.
     @Test func theSystemDescriptionFollowsTheDevice() throws {

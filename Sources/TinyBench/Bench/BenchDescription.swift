@@ -40,6 +40,9 @@ public struct BenchDescription: Sendable, Codable {
     /// A model file given by the user (one benchmark), else the bundled demo models for emulated DUTs.
     public var model: String?
     public var demoRoot: URL?
+    /// Interpreters an in-process emulated DUT shares an accuracy run across
+    /// (`--jobs`); nil: one per core.
+    public var accuracyJobs: Int?
 
     public init(duts: [DUT], energy: EnergyBench? = nil, profile: String, model: String? = nil, demoRoot: URL? = nil) {
         self.duts = duts

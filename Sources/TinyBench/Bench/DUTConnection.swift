@@ -80,6 +80,15 @@ public protocol DUTConnector: Sendable {
     func firmwareBenchmark() throws -> Benchmark?
     /// Opens the DUT for `benchmark`.
     func connect(_ benchmark: Benchmark) throws -> DUTConnection
+    /// How many identical DUTs ``connect(_:)`` can open at once to share one
+    /// accuracy run: 1 for a board; the in-process emulator opens one
+    /// interpreter per core.
+    var accuracyShards: Int { get }
+}
+
+extension DUTConnector {
+    /// A board is one DUT.
+    public var accuracyShards: Int { 1 }
 }
 
 /// Which model a DUT runs, per benchmark, as the results record it.

@@ -159,9 +159,17 @@ public final class SuiteRun: @unchecked Sendable {
             var connections = [DUTConnection]()
             defer { connections.forEach { $0.close() } }
             for connector in connectors { connections.append(try connector.connect(benchmark)) }
+            // One DUT that can be opened several times (the in-process
+            // emulator) shares its accuracy run across the copies.
+            if connectors.count == 1 && modes.contains(.accuracy) {
+                for _ in 1..<max(1, connectors[0].accuracyShards) { connections.append(try connectors[0].connect(benchmark)) }
+            }
             let manifests = try connections.map { try $0.manifest(for: benchmark, dataset: data) }
             row.describe(manifests)
             let sessions = zip(connections, manifests).map { connection, manifest in
+                var settings = settings
+                // Without a wire nothing can be corrupted: verifying only costs time.
+                if connection.transport.isLossless { settings.verifyTransfers = false }
                 let session = Session(client: DUTClient(transport: connection.transport, timeouts: request.timeouts),
                                       benchmark: benchmark, dataset: data, settings: settings, manifest: manifest, output: output)
                 session.progress = { [weak self] in self?.progress?(benchmark, $0, $1, $2) }

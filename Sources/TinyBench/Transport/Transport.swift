@@ -10,6 +10,15 @@ public protocol Transport: AnyObject {
     /// empty when nothing came in time.
     func read(timeout: Duration) throws(TransportError) -> [UInt8]
     func close()
+    /// True when there is no wire: what is written arrives exactly and at
+    /// once (an in-process emulated DUT), so read-back verification would
+    /// only cost time.
+    var isLossless: Bool { get }
+}
+
+extension Transport {
+    /// Anything with a line can lose or corrupt a byte.
+    public var isLossless: Bool { false }
 }
 
 /// Transport failures, phrased for the person at the keyboard.

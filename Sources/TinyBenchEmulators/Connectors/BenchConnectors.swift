@@ -19,7 +19,9 @@ extension BenchDescription {
             switch dut {
             case let .port(path, baud): SerialConnector(port: path, baud: baud, model: boardModel)
             case .qemu(let firmware): QEMUConnector(firmware: firmware, model: boardModel)
-            case .emulated(let pty): EmulatedConnector(profile: board, model: emulatedModel, hosting: pty ? .pseudoTerminal : .inProcess)
+            case .emulated(let pty):
+                EmulatedConnector(profile: board, model: emulatedModel, hosting: pty ? .pseudoTerminal : .inProcess,
+                                  accuracyShards: accuracyJobs ?? ProcessInfo.processInfo.activeProcessorCount)
             }
         }
     }

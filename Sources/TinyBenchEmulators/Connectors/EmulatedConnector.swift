@@ -17,11 +17,17 @@ public struct EmulatedConnector: DUTConnector {
     public let profile: BoardProfile
     public let model: ModelSource
     public let hosting: Hosting
+    /// In process: the interpreters an accuracy run's samples are shared
+    /// across (each its own emulated DUT; results identical and in order).
+    public let accuracyShards: Int
 
-    public init(profile: BoardProfile = .nucleoL4R5ZITFLM, model: ModelSource, hosting: Hosting = .inProcess) {
+    public init(profile: BoardProfile = .nucleoL4R5ZITFLM, model: ModelSource, hosting: Hosting = .inProcess,
+                accuracyShards: Int = 1) {
         self.profile = profile
         self.model = model
         self.hosting = hosting
+        // A pseudo-terminal is one DUT, as a board is.
+        self.accuracyShards = hosting == .inProcess ? max(1, accuracyShards) : 1
     }
 
     public var label: String { "emulated DUT (\(hosting.rawValue))" }
