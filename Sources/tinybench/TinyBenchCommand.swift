@@ -6,7 +6,7 @@ struct TinyBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tinybench",
         abstract: "MLPerf Tiny benchmarks on microcontrollers and on an emulated int8 MCU runtime.",
-        subcommands: [RunCommand.self, ResumeCommand.self, ModelCommand.self, EmulateCommand.self, LabCommand.self, ReportCommand.self, CheckSubmissionCommand.self, PortsCommand.self, DatasetCommand.self, ModelsCommand.self, FirmwareCommand.self],
+        subcommands: [RunCommand.self, ResumeCommand.self, ModelCommand.self, EmulateCommand.self, LabCommand.self, ReportCommand.self, CompareCommand.self, CheckSubmissionCommand.self, PortsCommand.self, DatasetCommand.self, ModelsCommand.self, FirmwareCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

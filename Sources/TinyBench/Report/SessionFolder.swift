@@ -55,6 +55,18 @@ public struct SessionFolder {
         return stored.interrupted ? nil : (stored.result, stored.manifest)
     }
 
+    /// The samples of a completed accuracy run of `benchmark`, or nil when there is none.
+    public func accuracySamples(_ benchmark: Benchmark) throws -> [AccuracySample]? {
+        let file = folder(benchmark, .accuracy).appendingPathComponent("results.json")
+        guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+        do {
+            let report = try JSONDecoder().decode(AccuracyReport.self, from: try FileIO.read(file))
+            return report.interrupted == true ? nil : report.samples
+        } catch {
+            throw SessionFolderError.unreadable(file.path, "\(error)")
+        }
+    }
+
     /// A mode's results.json read back.
     private func result(_ benchmark: Benchmark, _ mode: Mode) throws -> (result: Session.ModeResult, manifest: SessionManifest, interrupted: Bool) {
         let folder = folder(benchmark, mode)
