@@ -102,3 +102,24 @@ public struct Benchmark: Sendable, Equatable, Hashable, CustomStringConvertible 
         return start..<(start + inputBytes)
     }
 }
+
+extension Benchmark.RawData {
+    /// The names of the labels of the data, by class number, as the
+    /// reference training code orders them.
+    public var classNames: [String] {
+        switch self {
+        case .speechCommands: SpeechCommands.labels
+        case .personImages: ["no person", "person"]
+        case .machineSounds: ["normal", "anomaly"]
+        case .cifar10: CIFAR10.classes
+        }
+    }
+}
+
+extension Benchmark {
+    /// The name of class `k` (kws01 `Yes`, vww01 `person`, ic01 `cat`), or its number when out of range.
+    public func className(_ k: Int) -> String {
+        let names = rawData.classNames
+        return names.indices.contains(k) ? names[k] : "class \(k)"
+    }
+}

@@ -171,7 +171,7 @@ extension Session {
             report.top1 = c.top1
             report.classification = c
             for (k, a) in c.perClass.enumerated() {
-                lines.append("\(name) accuracy: class \(k): " + (a.map { String(format: "%.2f %%", $0 * 100) } ?? "no samples"))
+                lines.append("\(name) accuracy: class \(k) (\(benchmark.className(k))): " + (a.map { String(format: "%.2f %%", $0 * 100) } ?? "no samples"))
             }
             lines.append("\(name) accuracy: target \(String(format: "%.0f", target * 100)) %, \(c.top1 >= target ? "met" : "NOT met")")
             lines.append("\(name) accuracy: Top 1% = \(String(format: "%.2f", c.top1 * 100))")
