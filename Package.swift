@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // MLCommons Tiny runner files (devices.yaml, tests_*.yaml) are YAML.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The run history (history.sqlite) with versioned migrations.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(name: "TinyRuntime"),
@@ -25,7 +27,8 @@ let package = Package(
         .target(name: "CProcess"),
         .target(
             name: "TinyBench",
-            dependencies: ["TinyRuntime", "CSerialPort", "CTurboJPEG", "CProcess", "CLibUSB", "CZlib", .product(name: "Yams", package: "Yams")]
+            dependencies: ["TinyRuntime", "CSerialPort", "CTurboJPEG", "CProcess", "CLibUSB", "CZlib", .product(name: "Yams", package: "Yams"),
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(name: "TinyBenchEmulators", dependencies: ["TinyBench", "TinyRuntime"]),
         .executableTarget(
@@ -46,7 +49,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TinyRuntimeTests", dependencies: ["TinyRuntime", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyBenchTests", dependencies: ["TinyBench", "TestSupport"]),
-        .testTarget(name: "TinyBenchEmulatorsTests", dependencies: ["TinyBenchEmulators", "TinyBench", "TinyRuntime", "TestSupport"]),
+        .testTarget(name: "TinyBenchEmulatorsTests", dependencies: ["TinyBenchEmulators", "TinyBench", "TinyRuntime", "TestSupport",
+                                                              .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "TinyBench", "TinyRuntime"]),
         // Drives the built `tinybench` executable, exactly as a user would.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),

@@ -18,11 +18,12 @@ struct CompareCommand: ParsableCommand {
               tinybench compare base cand --json > comparison.json
             """)
 
-    @Argument(help: "The baseline session folder.") var a: String
-    @Argument(help: "The session folder to compare with it.") var b: String
+    @Argument(help: "The baseline: a session folder, or a run id of `tinybench history`.") var a: String
+    @Argument(help: "The session to compare with it: a folder or a run id.") var b: String
     @Option(help: "Allowed change the wrong way: a percentage for every metric (2%) or for one (throughput|latency|energy|power|quality=5%); repeatable. Default 2%.")
     var threshold: [String] = []
     @Flag(help: "Print the comparison as JSON (every changed prediction included).") var json = false
+    @Option(help: "The run history database the run ids are looked up in (default as `tinybench history`).") var history: String?
 
     func validate() throws {
         var t = SessionComparison.Thresholds()
@@ -36,11 +37,20 @@ struct CompareCommand: ParsableCommand {
         for text in threshold { try thresholds.parse(text) }
         var regression = false
         try reportingErrors {
-            let comparison = try SessionComparison(SessionFolder(url: URL(fileURLWithPath: a)),
-                                                   SessionFolder(url: URL(fileURLWithPath: b)), thresholds: thresholds)
+            let comparison = try SessionComparison(try session(a), try session(b), thresholds: thresholds)
             print(json ? String(decoding: try comparison.json(), as: UTF8.self) : comparison.text())
             regression = comparison.hasRegression
         }
         if regression { throw ExitCode(1) }
+    }
+
+    /// A folder as given, or the folder a history run id was recorded from.
+    private func session(_ text: String) throws -> SessionFolder {
+        guard !FileManager.default.fileExists(atPath: text), let id = Int64(text) else {
+            return SessionFolder(url: URL(fileURLWithPath: text))
+        }
+        let path = history ?? RunHistory.defaultPath
+        guard let run = try RunHistory(path: path).run(id) else { throw HistoryError.noSuchRun(id, path) }
+        return SessionFolder(url: URL(fileURLWithPath: run.folder))
     }
 }

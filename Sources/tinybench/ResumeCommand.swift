@@ -21,6 +21,7 @@ struct ResumeCommand: ParsableCommand {
     @Argument(help: "The session folder of the interrupted run.") var session: String
     @OptionGroup(title: "Connection (replaces the session's)") var connection: ConnectionOptions
     @OptionGroup(title: "Energy mode (replaces the session's)") var energy: EnergyOptions
+    @OptionGroup(title: "History") var history: HistoryOptions
 
     func run() throws {
         try reportingErrors {
@@ -35,7 +36,7 @@ struct ResumeCommand: ParsableCommand {
             }
             let suite = try request.suite(output: folder)
             suite.resume = true
-            try runSuite(suite)
+            try runSuite(suite, history: history)
         }
     }
 }

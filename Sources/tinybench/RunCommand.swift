@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
     var benchmark: BenchmarkSelection
     @OptionGroup(title: "Connection") var connection: ConnectionOptions
     @OptionGroup(title: "Energy mode") var energy: EnergyOptions
+    @OptionGroup(title: "History") var history: HistoryOptions
     @Option(help: "performance, accuracy, all (both), or energy (through --interface and --monitor, or --emulated-lab).")
     var mode: ModeSelection = .all
     @Option(help: "Dataset root in the EEMBC layout (<dir>/<kws01|...>/y_labels.csv); default: the bundled demo data.")
@@ -73,7 +74,7 @@ struct RunCommand: ParsableCommand {
             let folder = try output.map { URL(fileURLWithPath: $0) } ?? SessionFolder.createNew(under: URL(fileURLWithPath: "sessions"))
             let suite = try request.suite(output: folder)
             suite.existingResults = overwrite ? .overwrite : .refuse
-            try runSuite(suite)
+            try runSuite(suite, history: history)
         }
     }
 }
@@ -82,7 +83,7 @@ struct RunCommand: ParsableCommand {
 /// benchmark's outcome and the summary table; failed benchmarks are listed on
 /// standard error and make the exit status 1; a run stopped by SIGINT /
 /// SIGTERM ends with 130 / 143.
-func runSuite(_ suite: SuiteRun) throws {
+func runSuite(_ suite: SuiteRun, history: HistoryOptions) throws {
     let interruption = Interruption()
     interruption.catchSignals()
     suite.interruption = interruption
@@ -96,6 +97,7 @@ func runSuite(_ suite: SuiteRun) throws {
     let summary = try suite.run()
     print("")
     print(summary.table())
+    if !summary.rows.allSatisfy({ $0.folders.isEmpty }) { history.record(suite.output) }
     if let signal = interruption.signal { throw ExitCode(Interruption.exitStatus(signal)) }
     let failed = summary.rows.filter { $0.error != nil }
     for row in failed {

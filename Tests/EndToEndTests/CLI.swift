@@ -137,6 +137,7 @@ enum CLI {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var merged = ProcessInfo.processInfo.environment
+        merged["XDG_DATA_HOME"] = dataHome
         merged.merge(environment) { $1 }
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { envp.forEach { free($0) } }
@@ -145,6 +146,15 @@ enum CLI {
         guard rc == 0 else { throw Failure("cannot start \(executable): \(String(cString: strerror(rc)))") }
         return pid
     }
+
+    /// The data folder of every program the tests start (the run history
+    /// goes there, never into the user's ~/.local/share): one per test
+    /// process, removed when it exits.
+    static let dataHome: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-e2e-data-\(getpid())").path
+        atexit { try? FileManager.default.removeItem(atPath: CLI.dataHome) }
+        return path
+    }()
 
     static var conformance: URL? { SharedData.conformance }
     static let skipReason = Comment(rawValue: SharedData.skipReason)

@@ -84,3 +84,12 @@ struct WindowStatisticsTests {
         #expect(LapTimer.throughput(inferences: 10, from: 7, to: 7) == nil)
     }
 }
+
+/// Classes are named as the reference training code names them.
+struct ClassNameTests {
+    @Test func classNamesFollowTheReferenceOrder() {
+        #expect(Benchmark.kws01.className(9) == "Yes" && Benchmark.kws01.className(11) == "Unknown")
+        #expect(Benchmark.vww01.className(1) == "person" && Benchmark.ic01.className(3) == "cat")
+        #expect(Benchmark.ad01.className(1) == "anomaly" && Benchmark.ic01.className(10) == "class 10")
+    }
+}

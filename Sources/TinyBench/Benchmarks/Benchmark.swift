@@ -111,7 +111,7 @@ extension Benchmark.RawData {
         case .speechCommands: SpeechCommands.labels
         case .personImages: ["no person", "person"]
         case .machineSounds: ["normal", "anomaly"]
-        case .cifar10: CIFAR10.classes
+        case .cifar10: CIFAR10Batch.classes
         }
     }
 }

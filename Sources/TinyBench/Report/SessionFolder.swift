@@ -48,6 +48,16 @@ public struct SessionFolder {
         return (summary, all)
     }
 
+    /// Every mode's result with its manifest, benchmark by benchmark in run order (interrupted ones included).
+    public func results() throws -> [(benchmark: Benchmark, result: Session.ModeResult, manifest: SessionManifest, interrupted: Bool)] {
+        try Benchmark.all.flatMap { benchmark in
+            try modes(benchmark).map { mode in
+                let stored = try result(benchmark, mode)
+                return (benchmark, stored.result, stored.manifest, stored.interrupted)
+            }
+        }
+    }
+
     /// A mode's result as its results.json has it, when the mode ran to its end (not interrupted).
     public func completedResult(_ benchmark: Benchmark, _ mode: Mode) throws -> (result: Session.ModeResult, manifest: SessionManifest)? {
         guard FileManager.default.fileExists(atPath: folder(benchmark, mode).appendingPathComponent("results.json").path) else { return nil }
