@@ -2,7 +2,7 @@
 SWIFT ?= swift
 # Debian packages the build and the tests need.
 DEB_PACKAGES := libserialport-dev libusb-1.0-0-dev libturbojpeg0-dev zlib1g-dev espeak-ng pkg-config gcc ser2net \
-	gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+	gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # TinyRuntime's kernels use AVX2/FMA when the build machine has them (see
 # Docs/PERFORMANCE.md); `make PORTABLE=1` builds for baseline x86-64 instead.

@@ -53,6 +53,11 @@ public struct BoardProfile: Sendable, Equatable {
     public func inferenceMicroseconds(_ model: Model) -> Double {
         cost.cycles(model) / clockHz * 1e6
     }
+
+    /// Emulated microseconds of each operator of `model`, in execution order.
+    public func layerMicroseconds(_ model: Model) -> [Double] {
+        cost.layerCycles(model).map { $0 / clockHz * 1e6 }
+    }
 }
 
 /// Cycles of one inference, from the model's statistics: a cost per MAC for
@@ -68,19 +73,37 @@ public struct CostModel: Sendable, Equatable {
     public var cyclesPerOperator: Double
 
     public func cycles(_ model: Model) -> Double {
+        layerCycles(model).reduce(0, +)
+    }
+
+    /// Cycles of each operator, in execution order.
+    public func layerCycles(_ model: Model) -> [Double] {
         let stats = ModelStatistics(model: model)
-        var total = 0.0
-        for (op, row) in zip(model.main.operators, stats.operators) {
+        return zip(model.main.operators, stats.operators).map { op, row in
             let outputs = Double(row.outputShapes.reduce(0) { $0 + $1.reduce(1, *) })
-            total += cyclesPerOperator + cyclesPerOutputElement * outputs
+            let base = cyclesPerOperator + cyclesPerOutputElement * outputs
             switch op.code {
-            case .conv2D: total += cyclesPerConvMAC * Double(row.macs)
-            case .depthwiseConv2D: total += cyclesPerDepthwiseMAC * Double(row.macs)
-            case .fullyConnected: total += cyclesPerFullyConnectedMAC * Double(row.macs)
-            case .add, .mul: total += cyclesPerElementwiseOutput * outputs
-            default: break
+            case .conv2D: return base + cyclesPerConvMAC * Double(row.macs)
+            case .depthwiseConv2D: return base + cyclesPerDepthwiseMAC * Double(row.macs)
+            case .fullyConnected: return base + cyclesPerFullyConnectedMAC * Double(row.macs)
+            case .add, .mul: return base + cyclesPerElementwiseOutput * outputs
+            default: return base
             }
         }
-        return total
+    }
+}
+
+extension BoardProfile {
+    /// The profile whose cost model timed a device (named in its summary), if its timing is a cost model.
+    public static func modelling(_ device: DeviceDescription) -> BoardProfile? {
+        guard device.timing == .costModel else { return nil }
+        return all.first { device.summary.contains($0.name) }
+    }
+}
+
+extension HTMLReport {
+    /// The report of a session, with each layer's modelled time where an emulated board timed it.
+    public static func withModelledLayers(_ folder: SessionFolder) -> HTMLReport {
+        HTMLReport(folder: folder) { model, device in BoardProfile.modelling(device)?.layerMicroseconds(model) }
     }
 }

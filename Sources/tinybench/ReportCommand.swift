@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TinyBench
+import TinyBenchEmulators
 
 /// `tinybench report SESSION [--submission ROOT --org ORG --system SYSTEM]`.
 struct ReportCommand: ParsableCommand {
@@ -24,6 +25,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "System folder of the submission tree (the DUT's name).") var system = "dut"
     @Flag(help: "With --submission: accept emulated and QEMU results in the check (they are counted, and the output says so).")
     var allowEmulated = false
+    @Flag(help: "Also write <session>/report.html: the session's charts and tables in one self-contained page (Docs/reporting.md).")
+    var html = false
 
     func validate() throws {
         // The flag only relaxes the check of a submission tree; without one it would be silently ignored.
@@ -38,6 +41,7 @@ struct ReportCommand: ParsableCommand {
             let summary = try folder.summary()
             try summary.write()
             print(summary.table())
+            if html { print("report: \(try HTMLReport.withModelledLayers(folder).write().path)") }
             if let submission {
                 let written = try folder.exportSubmission(root: URL(fileURLWithPath: submission), division: division,
                                                           organization: org, system: system)

@@ -97,7 +97,14 @@ func runSuite(_ suite: SuiteRun, history: HistoryOptions) throws {
     let summary = try suite.run()
     print("")
     print(summary.table())
-    if !summary.rows.allSatisfy({ $0.folders.isEmpty }) { history.record(suite.output) }
+    if !summary.rows.allSatisfy({ $0.folders.isEmpty }) {
+        do {
+            print("report: \(try HTMLReport.withModelledLayers(SessionFolder(url: suite.output)).write().path)")
+        } catch {
+            FileHandle.standardError.write(Data("warning: report.html not written: \(error)\n".utf8))
+        }
+        history.record(suite.output)
+    }
     if let signal = interruption.signal { throw ExitCode(Interruption.exitStatus(signal)) }
     let failed = summary.rows.filter { $0.error != nil }
     for row in failed {

@@ -32,12 +32,13 @@ public struct TracePlot {
             means.append(watts.isEmpty ? 0 : watts.reduce(0, +) / Double(watts.count))
             i += perBucket
         }
-        let maxW = max(highs.max() ?? 0, 1e-12) * 1.1
-        let seconds = max(Double(count) * period, period)
-        func x(_ sample: Int) -> Double { left + plotW * Double(sample) * period / seconds }
-        func y(_ watts: Double) -> Double { top + plotH * (1 - watts / maxW) }
+        // Round ticks in mW and seconds.
+        let powerAxis = Axis(covering: 0, max(highs.max() ?? 0, 1e-12) * 1000 * 1.05)
+        let timeAxis = Axis(covering: 0, max(Double(count) * period, period))
+        func x(_ sample: Int) -> Double { left + plotW * timeAxis.fraction(Double(sample) * period) }
+        func y(_ watts: Double) -> Double { top + plotH * (1 - powerAxis.fraction(watts * 1000)) }
         var s = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
         <text x="\(left)" y="20" font-size="14">\(Self.escape(title))</text>
 
@@ -65,11 +66,11 @@ public struct TracePlot {
             s += "<line x1=\(q(x(g.sampleIndex))) y1=\(q(top)) x2=\(q(x(g.sampleIndex))) y2=\(q(top + plotH)) stroke=\"#f59e0b\" stroke-width=\"2\"/>\n"
         }
         s += "<rect x=\(q(left)) y=\(q(top)) width=\(q(plotW)) height=\(q(plotH)) fill=\"none\" stroke=\"black\"/>\n"
-        for t in 0...4 {
-            let watts = maxW * Double(t) / 4
-            s += "<text x=\(q(left - 6)) y=\(q(y(watts) + 4)) text-anchor=\"end\">\(String(format: "%.2f", watts * 1000))</text>\n"
-            let secs = seconds * Double(t) / 4
-            s += "<text x=\(q(left + plotW * Double(t) / 4)) y=\(q(top + plotH + 16)) text-anchor=\"middle\">\(String(format: "%.2f", secs))</text>\n"
+        for milliwatts in powerAxis.ticks {
+            s += "<text x=\(q(left - 6)) y=\(q(y(milliwatts / 1000) + 4)) text-anchor=\"end\">\(powerAxis.label(milliwatts))</text>\n"
+        }
+        for secs in timeAxis.ticks {
+            s += "<text x=\(q(left + plotW * timeAxis.fraction(secs))) y=\(q(top + plotH + 16)) text-anchor=\"middle\">\(timeAxis.label(secs))</text>\n"
         }
         s += "<text x=\(q(left + plotW / 2)) y=\(q(height - 6)) text-anchor=\"middle\">time since the acquisition started (s)</text>\n"
         s += "<text x=\"14\" y=\(q(top + plotH / 2)) transform=\"rotate(-90 14 \(f(top + plotH / 2)))\" text-anchor=\"middle\">power (mW)</text>\n"
