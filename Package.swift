@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // MLCommons Tiny runner files (devices.yaml, tests_*.yaml) are YAML.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // SHA-256 (dataset and firmware checks) and MD5 (model files' published sums).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(name: "TinyRuntime"),
@@ -25,7 +27,10 @@ let package = Package(
         .target(name: "CProcess"),
         .target(
             name: "TinyBench",
-            dependencies: ["TinyRuntime", "CSerialPort", "CTurboJPEG", "CProcess", "CLibUSB", "CZlib", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "TinyRuntime", "CSerialPort", "CTurboJPEG", "CProcess", "CLibUSB", "CZlib",
+                .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(name: "TinyBenchEmulators", dependencies: ["TinyBench", "TinyRuntime"]),
         .executableTarget(
