@@ -56,7 +56,7 @@ struct RunCommand: ParsableCommand {
         try reportingErrors {
             let demo = DemoData.locate()
             guard let datasetRoot = dataset.map({ URL(fileURLWithPath: $0) }) ?? demo else {
-                throw CLIError("no --dataset given and the bundled demo data (Datasets/demo) was not found; set TINYBENCH_DEMO or pass --dataset")
+                throw CLIError("no --dataset given and the bundled demo data (Datasets/demo) was not found (\(DemoData.searchDescription())); set TINYBENCH_DEMO or pass --dataset")
             }
             let bench = try connection.bench(mode: mode, energy: energy.bench, voltage: energy.voltage, model: model, demoRoot: demo)
             try bench.validate(mode: mode, benchmarks: benchmark.benchmarks)
@@ -100,7 +100,7 @@ func runSuite(_ suite: SuiteRun) throws {
     let failed = summary.rows.filter { $0.error != nil }
     for row in failed {
         let prefix = summary.rows.count > 1 ? "\(row.benchmark): " : ""
-        FileHandle.standardError.write(Data("error: \(prefix)\(row.error ?? "")\n".utf8))
+        Console.error("error: \(prefix)\(row.error ?? "")\n")
     }
     if !failed.isEmpty { throw ExitCode.failure }
 }
