@@ -34,15 +34,20 @@ release: deps
 ## test: build everything and run every test target (optimized: the fuzz and
 ## end-to-end tests run whole models thousands of times)
 test: deps
+	@mkdir -p .build && { ls -A sessions 2>/dev/null || true; } > .build/sessions-before-test
 	$(SWIFT) build -c release --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test -c release --skip-build $(SWIFT_FLAGS)
 	@echo "== Scripts/energy-runner --emulated: all four benchmarks, energy through the emulated lab, checked submission tree"
-	TINYBENCH="$$($(SWIFT) build -c release --show-bin-path $(SWIFT_FLAGS))/tinybench" Scripts/energy-runner --emulated --out "$$(mktemp -d)"
+	out="$$(mktemp -d)"; XDG_DATA_HOME="$$out/data" TINYBENCH="$$($(SWIFT) build -c release --show-bin-path $(SWIFT_FLAGS))/tinybench" \
+	  Scripts/energy-runner --emulated --out "$$out/run"; status=$$?; rm -rf "$$out"; exit $$status
 ifneq ($(CPU_FLAGS),)
 	@echo "== TinyRuntime tests again, built for baseline x86-64 (the kernels' other code path)"
 	$(SWIFT) build -c release --build-tests --scratch-path .build-portable
 	$(SWIFT) test -c release --skip-build --scratch-path .build-portable --filter TinyRuntimeTests
 endif
+	@echo "== no test left a session folder in the clone"
+	@left="$$(ls -A sessions 2>/dev/null | grep -vxF -f .build/sessions-before-test)"; \
+	if [ -n "$$left" ]; then echo "make test left these in sessions/: $$left" >&2; exit 1; fi
 
 ## demo: the bundled demo run (see README)
 demo: release

@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // The run history (history.sqlite) with versioned migrations.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // SHA-256 (dataset and firmware checks) and MD5 (model files' published sums).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(name: "TinyRuntime"),
@@ -27,8 +29,11 @@ let package = Package(
         .target(name: "CProcess"),
         .target(
             name: "TinyBench",
-            dependencies: ["TinyRuntime", "CSerialPort", "CTurboJPEG", "CProcess", "CLibUSB", "CZlib", .product(name: "Yams", package: "Yams"),
-                           .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "TinyRuntime", "CSerialPort", "CTurboJPEG", "CProcess", "CLibUSB", "CZlib",
+                .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .target(name: "TinyBenchEmulators", dependencies: ["TinyBench", "TinyRuntime"]),
         .executableTarget(

@@ -14,31 +14,42 @@ struct EmulateCommand: ParsableCommand {
     @Option(help: "kws01, vww01, ad01 or ic01.") var benchmark: Benchmark
     @Option(help: "Board profile.") var profile = BoardProfile.nucleoL4R5ZITFLM
     @Flag(help: "Serve on a pseudo-terminal (the only transport so far); its path is the first line printed.") var pty = false
+    @OptionGroup var lifetime: ServerLifetime
 
     func run() throws {
-        detachFromParent()
+        lifetime.detach()
         try reportingErrors {
             guard pty else { throw CLIError("--pty is required: it is the only way to serve an emulated DUT so far") }
             let dut = try EmulatedDUT(model: try loadModel(model), benchmark: benchmark, profile: profile)
             let server = try PseudoTerminalServer(device: dut)
             // Written unbuffered so a parent process sees the path at once.
-            FileHandle.standardOutput.write(Data("pty: \(server.path)\n".utf8))
+            Console.write("pty: \(server.path)\n")
             try? server.terminal.host.write(dut.boot())
             try server.serve()
         }
     }
 }
 
-/// An emulator started by another program (a test, a script) must not keep
-/// that program waiting: descriptors inherited through fork (the parent's
-/// other pipes) are closed so they reach end-of-file when the parent expects,
-/// and the emulator exits when its parent does.
-func detachFromParent() {
-    for fd in 3..<1024 { close(Int32(fd)) }
-    // Orphans are re-parented: a changed parent id means the parent is gone.
-    let parent = getppid()
-    Thread.detachNewThread {
-        while getppid() == parent { Thread.sleep(forTimeInterval: 0.5) }
-        exit(0)
+/// How long `emulate` and `lab` serve: until SIGINT or SIGTERM, or with
+/// `--exit-with-parent` until the process that started them exits.
+struct ServerLifetime: ParsableArguments {
+    @Flag(help: "Also exit when the process that started this one exits (for a test or program that owns the server). Without it the server runs until interrupted (SIGINT or SIGTERM), whatever becomes of its parent.")
+    var exitWithParent = false
+
+    /// A server started by another program (a test, a script) must not keep
+    /// that program waiting: descriptors inherited through fork (the parent's
+    /// other pipes) are closed so they reach end-of-file when the parent expects,
+    /// and a reader of standard output that stops reading (`| head -1`) does
+    /// not stop the server (its lines are lost, see `Console`).
+    func detach() {
+        for fd in 3..<1024 { close(Int32(fd)) }
+        signal(SIGPIPE, SIG_IGN)
+        guard exitWithParent else { return }
+        // Orphans are re-parented: a changed parent id means the parent is gone.
+        let parent = getppid()
+        Thread.detachNewThread {
+            while getppid() == parent { Thread.sleep(forTimeInterval: 0.5) }
+            Foundation.exit(0)
+        }
     }
 }

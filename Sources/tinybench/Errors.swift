@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TinyBench
 
 /// A failure the CLI reports as one line.
 struct CLIError: Error, CustomStringConvertible {
@@ -15,7 +16,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw error
     } catch {
         let text = String(describing: error).replacingOccurrences(of: "\n", with: " ")
-        FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+        Console.error("error: \(text)\n")
         throw ExitCode.failure
     }
 }

@@ -17,7 +17,7 @@ struct HistoryOptions: ParsableArguments {
             let id = try RunHistory(path: path).record(SessionFolder(url: session))
             print("history: run \(id) recorded in \(path)")
         } catch {
-            FileHandle.standardError.write(Data("warning: \(error)\n".utf8))
+            Console.error("warning: \(error)\n")
         }
     }
 }

@@ -11,7 +11,8 @@ struct LabCommand: ParsableCommand {
         commandName: "lab",
         abstract: "Serve the emulated energy lab (interface board + monitor powering an emulated DUT) on pseudo-terminals.",
         discussion: """
-            Prints `interface: <path>` and `monitor: <path>`, then serves until interrupted. The DUT \
+            Prints `interface: <path>` and `monitor: <path>`, then serves until interrupted (SIGINT or \
+            SIGTERM; with --exit-with-parent also until the process that started it exits). The DUT \
             (TinyRuntime + the profile's cost model, energy timestamps) sits behind an emulated \
             STM32H573I-DK interface board at 9600 baud and is powered by an emulated LPM01A or PPK2 \
             whose samples follow the DUT's activity on its virtual timeline. Use it with \
@@ -22,6 +23,7 @@ struct LabCommand: ParsableCommand {
     @Option(help: "kws01, vww01, ad01 or ic01.") var benchmark: Benchmark
     @Option(help: "lpm01a or ppk2.") var monitor = MonitorKind.lpm01a
     @Option(help: "Board profile (its active and idle power drive the monitor).") var profile = BoardProfile.nucleoL4R5ZITFLM
+    @OptionGroup var lifetime: ServerLifetime
 
     func validate() throws {
         guard !monitor.isUSB else {
@@ -30,12 +32,12 @@ struct LabCommand: ParsableCommand {
     }
 
     func run() throws {
-        detachFromParent()
+        lifetime.detach()
         try reportingErrors {
             let lab = try LabServer(model: try loadModel(model), benchmark: benchmark, monitor: monitor, profile: profile)
             lab.start()
-            FileHandle.standardOutput.write(Data("interface: \(lab.interfacePath)\nmonitor: \(lab.monitorPath)\n".utf8))
-            FileHandle.standardOutput.write(Data(String(format: "true energy (cost model): %.3f uJ/inf.\n", lab.lab.trueMicrojoulesPerInference).utf8))
+            Console.write("interface: \(lab.interfacePath)\nmonitor: \(lab.monitorPath)\n")
+            Console.write(String(format: "true energy (cost model): %.3f uJ/inf.\n", lab.lab.trueMicrojoulesPerInference))
             while true { Thread.sleep(forTimeInterval: 3600) }
         }
     }

@@ -42,7 +42,7 @@ struct ModelsCommand: ParsableCommand {
                 var fetcher = ModelFetcher(baseURL: base, destination: URL(fileURLWithPath: dest))
                 fetcher.timeoutSeconds = timeout
                 for model in models {
-                    FileHandle.standardError.write(Data("fetching \(model.benchmark) (\(model.bytes) bytes)...\n".utf8))
+                    Console.error("fetching \(model.benchmark) (\(model.bytes) bytes)...\n")
                     switch try fetcher.fetch(model) {
                     case .downloaded(let path): print("\(model.benchmark): downloaded, MD5 \(model.md5) verified: \(path)")
                     case .alreadyPresent(let path): print("\(model.benchmark): already present with MD5 \(model.md5): \(path)")

@@ -14,8 +14,7 @@ struct PortsCommand: ParsableCommand {
         try reportingErrors {
             let ports = try SerialPortInfo.all()
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                let encoder = JSONOutput.encoder()
                 print(String(decoding: try encoder.encode(ports), as: UTF8.self))
             } else if ports.isEmpty {
                 print("no serial ports found")

@@ -20,7 +20,7 @@ struct ReportCommand: ParsableCommand {
 
     @Argument(help: "The session folder.") var session: String
     @Option(help: "Root of the submission tree to write.") var submission: String?
-    @Option(help: "Division folder of the submission tree.") var division = "closed"
+    @Option(help: "Division folder of the submission tree: closed or open.") var division = Division.closed
     @Option(help: "Organisation folder of the submission tree.") var org = "TinyBench"
     @Option(help: "System folder of the submission tree (the DUT's name).") var system = "dut"
     @Flag(help: "With --submission: accept emulated and QEMU results in the check (they are counted, and the output says so).")
@@ -33,6 +33,10 @@ struct ReportCommand: ParsableCommand {
         if allowEmulated && submission == nil {
             throw ValidationError("--allow-emulated applies to the check of --submission ROOT: give --submission too")
         }
+        // Checked before anything is read, written or copied.
+        for (option, name) in [("--org", org), ("--system", system)] where name.isEmpty || name.contains("/") || name == "." || name == ".." {
+            throw ValidationError("\(option) names one folder of the submission tree: '\(name)' is not a folder name")
+        }
     }
 
     func run() throws {
@@ -43,13 +47,18 @@ struct ReportCommand: ParsableCommand {
             print(summary.table())
             if html { print("report: \(try HTMLReport.withModelledLayers(folder).write().path)") }
             if let submission {
-                let written = try folder.exportSubmission(root: URL(fileURLWithPath: submission), division: division,
+                let written = try folder.exportSubmission(root: URL(fileURLWithPath: submission), division: division.rawValue,
                                                           organization: org, system: system)
-                print("submission tree: \(written.count) result folder(s) under \(submission)/\(division)/\(org)/results/\(system)")
+                print("submission tree: \(written.count) result folder(s) under \(submission)/\(division.rawValue)/\(org)/results/\(system)")
                 try checkSubmission(submission, allowEmulated: allowEmulated)
             }
         }
     }
+}
+
+/// The submission divisions the MLCommons checker reads.
+enum Division: String, ExpressibleByArgument, CaseIterable {
+    case closed, open
 }
 
 /// `tinybench check-submission ROOT [--allow-emulated]`: the checker's file and
@@ -91,7 +100,7 @@ private func checkSubmission(_ root: String, allowEmulated: Bool) throws {
     guard findings.problems.isEmpty else {
         let problems = findings.problems
         let text = "error: the submission tree fails \(problems.count) check(s):\n" + problems.map { "  \($0)\n" }.joined()
-        FileHandle.standardError.write(Data(text.utf8))
+        Console.error(text)
         throw ExitCode.failure
     }
     print("submission check: passed (\(findings.resultFolders) result folder(s): the checker's files and score lines; "

@@ -57,7 +57,7 @@ struct RunCommand: ParsableCommand {
         try reportingErrors {
             let demo = DemoData.locate()
             guard let datasetRoot = dataset.map({ URL(fileURLWithPath: $0) }) ?? demo else {
-                throw CLIError("no --dataset given and the bundled demo data (Datasets/demo) was not found; set TINYBENCH_DEMO or pass --dataset")
+                throw CLIError("no --dataset given and the bundled demo data (Datasets/demo) was not found (\(DemoData.searchDescription())); set TINYBENCH_DEMO or pass --dataset")
             }
             let bench = try connection.bench(mode: mode, energy: energy.bench, voltage: energy.voltage, model: model, demoRoot: demo)
             try bench.validate(mode: mode, benchmarks: benchmark.benchmarks)
@@ -101,7 +101,7 @@ func runSuite(_ suite: SuiteRun, history: HistoryOptions) throws {
         do {
             print("report: \(try HTMLReport.withModelledLayers(SessionFolder(url: suite.output)).write().path)")
         } catch {
-            FileHandle.standardError.write(Data("warning: report.html not written: \(error)\n".utf8))
+            Console.error("warning: report.html not written: \(error)\n")
         }
         history.record(suite.output)
     }
@@ -109,7 +109,7 @@ func runSuite(_ suite: SuiteRun, history: HistoryOptions) throws {
     let failed = summary.rows.filter { $0.error != nil }
     for row in failed {
         let prefix = summary.rows.count > 1 ? "\(row.benchmark): " : ""
-        FileHandle.standardError.write(Data("error: \(prefix)\(row.error ?? "")\n".utf8))
+        Console.error("error: \(prefix)\(row.error ?? "")\n")
     }
     if !failed.isEmpty { throw ExitCode.failure }
 }

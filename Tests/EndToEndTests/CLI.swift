@@ -22,19 +22,23 @@ enum CLI {
     /// Runs the CLI to completion, output captured in temporary files.
     /// (posix_spawn and waitpid directly: Foundation's Process on Linux can
     /// miss a child's exit while another child it started is still running.)
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        try runTool(binary.path, arguments, environment: environment)
+    static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Result {
+        try runTool(binary.path, arguments, environment: environment, directory: directory)
     }
 
     /// Runs any program (found on PATH when not a path) to completion, with
-    /// `input` as its standard input.
+    /// `input` as its standard input, in `directory` or else in a new
+    /// temporary folder removed afterwards: nothing a test runs may write
+    /// into the working tree (a run without `--output` makes `sessions/`).
     static func runTool(_ executable: String, _ arguments: [String], input: String? = nil,
-                        environment: [String: String] = [:]) throws -> Result {
+                        environment: [String: String] = [:], directory: String? = nil) throws -> Result {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-e2e-\(UUID().uuidString)").path
         if let input { try Data(input.utf8).write(to: URL(fileURLWithPath: base + ".stdin")) }
         defer { unlink(base + ".stdin") }
+        let cwd = try directory ?? makeWorkingDirectory()
+        defer { if directory == nil { try? FileManager.default.removeItem(atPath: cwd) } }
         let pid = try spawn(arguments, executable: executable, stdinPath: input == nil ? "/dev/null" : base + ".stdin",
-                            stdoutPath: base + ".stdout", stderrPath: base + ".stderr", environment: environment)
+                            stdoutPath: base + ".stdout", stderrPath: base + ".stderr", environment: environment, directory: cwd)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         defer {
@@ -60,7 +64,17 @@ enum CLI {
                       executable: String = binary.path) throws -> (pid: pid_t, lines: [String]) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw Failure("pipe failed") }
-        let pid = try spawn(arguments, executable: executable, stdoutDescriptor: fds[1], stderrPath: "/dev/null")
+        let cwd = try makeWorkingDirectory()
+        let pid: pid_t
+        do {
+            pid = try spawn(arguments, executable: executable, stdoutDescriptor: fds[1], stderrPath: "/dev/null", directory: cwd)
+        } catch {
+            close(fds[0])
+            close(fds[1])
+            try? FileManager.default.removeItem(atPath: cwd)
+            throw error
+        }
+        Background.add(pid, cwd)
         close(fds[1])
         defer { close(fds[0]) }
         var line = [UInt8]()
@@ -81,18 +95,23 @@ enum CLI {
 
     /// A background CLI process writing its output to files; see ``wait(_:)``.
     static func launch(_ arguments: [String], stdout: String, stderr: String) throws -> pid_t {
-        try spawn(arguments, stdoutPath: stdout, stderrPath: stderr)
+        let cwd = try makeWorkingDirectory()
+        let pid = try spawn(arguments, stdoutPath: stdout, stderrPath: stderr, directory: cwd)
+        Background.add(pid, cwd)
+        return pid
     }
 
     /// The exit status of a launched process (128 + signal when a signal ended it).
     static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        Background.remove(pid)
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// SIGTERM, then SIGKILL if the process is still there after two seconds.
     static func stop(_ pid: pid_t) {
+        defer { Background.remove(pid) }
         kill(pid, SIGTERM)
         var status: Int32 = 0
         for _ in 0..<20 {
@@ -103,6 +122,27 @@ enum CLI {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
+    /// A new empty temporary folder, the working directory of one child.
+    static func makeWorkingDirectory() throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-e2e-cwd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+
+    /// The working folders of background children, removed when they are stopped or waited for.
+    private enum Background {
+        nonisolated(unsafe) private static var folders = [pid_t: String]()
+        private static let lock = NSLock()
+
+        static func add(_ pid: pid_t, _ folder: String) { lock.withLock { folders[pid] = folder } }
+
+        static func remove(_ pid: pid_t) {
+            if let folder = lock.withLock({ folders.removeValue(forKey: pid) }) {
+                try? FileManager.default.removeItem(atPath: folder)
+            }
+        }
+    }
+
     struct Failure: Error, CustomStringConvertible {
         let description: String
         init(_ d: String) { description = d }
@@ -110,7 +150,7 @@ enum CLI {
 
     private static func spawn(_ arguments: [String], executable: String = binary.path, stdinPath: String = "/dev/null",
                               stdoutPath: String? = nil, stdoutDescriptor: Int32? = nil,
-                              stderrPath: String, environment: [String: String] = [:]) throws -> pid_t {
+                              stderrPath: String, environment: [String: String] = [:], directory: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -121,7 +161,11 @@ enum CLI {
             posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         }
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        // Started in `directory` by a shell that replaces itself with the
+        // program (same process id); glibc's posix_spawn_file_actions_addchdir_np
+        // is not visible to Swift.
+        let command = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory, executable] + arguments
+        let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         // The test runner's threads block some signals; a child must not
         // inherit that mask, or SIGTERM would never stop it.
@@ -142,7 +186,7 @@ enum CLI {
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
+        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
         guard rc == 0 else { throw Failure("cannot start \(executable): \(String(cString: strerror(rc)))") }
         return pid
     }

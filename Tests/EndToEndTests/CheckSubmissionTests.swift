@@ -128,6 +128,23 @@ struct CheckSubmissionTests {
         #expect(c.status == 1 && c.stderr.contains("3 performance window(s) where the rules ask for 5"), "\(c.stderr)")
     }
 
+    /// Bad folder names are refused before the session is read or anything is written or copied.
+    @Test func badSubmissionFolderNamesAreRefusedFirst() throws {
+        let session = try Self.base.get().deletingLastPathComponent().appendingPathComponent("session")
+        let summary = session.appendingPathComponent("summary.txt")
+        let before = try FileManager.default.attributesOfItem(atPath: summary.path)[.modificationDate] as? Date
+        let tree = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-check-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: tree) }
+        Thread.sleep(forTimeInterval: 0.01)
+        let r = try CLI.run(["report", session.path, "--submission", tree.path, "--division", "bogus", "--allow-emulated"])
+        #expect(r.status != 0 && r.stderr.contains("bogus") && r.stderr.contains("'closed'"), "\(r.stderr)")
+        let o = try CLI.run(["report", session.path, "--submission", tree.path, "--org", "a/b", "--allow-emulated"])
+        #expect(o.status != 0 && o.stderr.contains("--org names one folder"), "\(o.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: tree.path), "the tree was written before the options were checked")
+        #expect(try FileManager.default.attributesOfItem(atPath: summary.path)[.modificationDate] as? Date == before,
+                "the session's summary was rewritten before the options were checked")
+    }
+
     @Test func anInterruptedRunFails() throws {
         // An interrupted run: results.txt says so and has no score line.
         let tree = try Self.copyOfBase()

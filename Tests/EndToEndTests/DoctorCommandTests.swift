@@ -7,7 +7,7 @@ import TestSupport
 struct DoctorCommandTests {
     @Test func anAnsweringDUTPassesAndItsHolderIsNamed() throws {
         let model = HarnessData.demo.appendingPathComponent("models/kws01.tflite").path
-        let (pid, line) = try CLI.start(["emulate", "--model", model, "--benchmark", "kws01", "--pty"])
+        let (pid, line) = try CLI.start(["emulate", "--model", model, "--benchmark", "kws01", "--pty", "--exit-with-parent"])
         defer { CLI.stop(pid) }
         let port = String(line.dropFirst("pty: ".count))
         let r = try CLI.run(["doctor", "--port", port])
@@ -27,7 +27,7 @@ struct DoctorCommandTests {
         #expect(r.stdout.contains("FAIL  JS220 (libusb): no JS220 (USB 16d0:10ba) is connected"), "\(r.stdout)")
         // A pseudo-terminal whose emulator has stopped is gone: needed, so a failure.
         let (pid, line) = try CLI.start(["emulate", "--model", HarnessData.demo.appendingPathComponent("models/kws01.tflite").path,
-                                         "--benchmark", "kws01", "--pty"])
+                                         "--benchmark", "kws01", "--pty", "--exit-with-parent"])
         CLI.stop(pid)
         let gone = String(line.dropFirst("pty: ".count))
         let probe = try CLI.run(["doctor", "--port", gone])

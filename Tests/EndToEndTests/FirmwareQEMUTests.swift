@@ -23,6 +23,24 @@ struct FirmwareQEMUTests {
         return dir.appendingPathComponent("build/firmware.elf").path
     }
 
+    /// Runs the CLI with a temporary folder of its own ($TMPDIR): QEMU's log
+    /// (once `/tmp/tinybench-qemu-*.log`) and anything else it puts there
+    /// must be gone when it exits.
+    static func runLeavingNoTemporaryFiles(_ arguments: [String]) throws -> CLI.Result {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-qemu-tmp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let r = try CLI.run(arguments, environment: ["TMPDIR": tmp.path])
+        let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path)
+        #expect(left.isEmpty, "tinybench \(arguments.prefix(2).joined(separator: " ")) left \(left) in its temporary folder")
+        return r
+    }
+
+    /// The folder of a firmware built by ``firmware(model:benchmark:)``.
+    static func remove(firmware elf: String) {
+        try? FileManager.default.removeItem(at: URL(fileURLWithPath: elf).deletingLastPathComponent().deletingLastPathComponent())
+    }
+
     /// Every QEMU this suite started has exited.
     static func noQEMULeft(_ firmware: String) throws -> Bool {
         let r = try CLI.runTool("pgrep", ["-f", firmware])
@@ -49,7 +67,8 @@ struct FirmwareQEMUTests {
     func everyCaseIsByteExactUnderQEMU(id: String) throws {
         let model = CLI.conformance != nil ? CLI.model(id) : HarnessData.demo.appendingPathComponent("models/\(id).tflite").path
         let elf = try Self.firmware(model: model, benchmark: id)
-        let r = try CLI.run(["firmware", "check", "--qemu", elf, "--model", model, "--benchmark", id, "--cases", try Self.cases(id, model: model).path])
+        defer { Self.remove(firmware: elf) }
+        let r = try Self.runLeavingNoTemporaryFiles(["firmware", "check", "--qemu", elf, "--model", model, "--benchmark", id, "--cases", try Self.cases(id, model: model).path])
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout.contains("cases identical") && !r.stdout.contains("expected"), "\(r.stdout)")
         #expect(try Self.noQEMULeft(elf))
@@ -63,7 +82,9 @@ struct FirmwareQEMUTests {
     func runsUnderQEMULikeTheEmulatedDUT(id: String, files: Int) throws {
         let demo = HarnessData.demo
         let elf = try Self.firmware(model: demo.appendingPathComponent("models/\(id).tflite").path, benchmark: id)
+        defer { Self.remove(firmware: elf) }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-qemu-data-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root.appendingPathComponent(id), withIntermediateDirectories: true)
         let rows = try String(contentsOf: demo.appendingPathComponent("\(id)/y_labels.csv"), encoding: .utf8).split(separator: "\n").prefix(files)
         for row in rows {
@@ -73,7 +94,7 @@ struct FirmwareQEMUTests {
         try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: root.appendingPathComponent("\(id)/y_labels.csv"))
         let name = String(id.dropLast(2))
         let qemuOut = root.appendingPathComponent("qemu"), emulatedOut = root.appendingPathComponent("emulated")
-        let q = try CLI.run([name, "--qemu", elf, "--dataset", root.path, "--output", qemuOut.path, "--min-window-seconds", "1"])
+        let q = try Self.runLeavingNoTemporaryFiles([name, "--qemu", elf, "--dataset", root.path, "--output", qemuOut.path, "--min-window-seconds", "1"])
         #expect(q.status == 0, "\(q.stderr)")
         #expect(q.stdout.contains("device: QEMU mps2-an386") && q.stdout.contains("not board time"), "\(q.stdout)")
         let e = try CLI.run([name, "--dataset", root.path, "--output", emulatedOut.path, "--mode", "accuracy"])
@@ -90,9 +111,12 @@ struct FirmwareQEMUTests {
     @Test func aFirmwareThatCannotBootIsAClearError() throws {
         // QEMU loads these bytes as a vector table and locks up at once.
         let bogus = try CLI.temporaryFile(Array("not an ELF\n".utf8), name: "bogus.elf")
-        let r = try CLI.run(["firmware", "check", "--qemu", bogus, "--model", HarnessData.demo.appendingPathComponent("models/kws01.tflite").path,
+        defer { unlink(bogus) }
+        let r = try Self.runLeavingNoTemporaryFiles(["firmware", "check", "--qemu", bogus, "--model", HarnessData.demo.appendingPathComponent("models/kws01.tflite").path,
                              "--benchmark", "kws01", "--cases", FileManager.default.temporaryDirectory.path])
         #expect(r.status == 1 && r.stderr.contains("QEMU stopped before the firmware answered"), "\(r.stderr)")
+        // What QEMU said is quoted, since its log is not kept.
+        #expect(r.stderr.contains("QEMU said: qemu"), "\(r.stderr)")
         #expect(try Self.noQEMULeft(bogus))
     }
 }

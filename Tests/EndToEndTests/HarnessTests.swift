@@ -13,7 +13,7 @@ struct HarnessTests {
 
     @Test func kwsOverAPseudoTerminal() throws {
         let model = try Self.modelPath("kws01")
-        let (emulator, line) = try CLI.start(["emulate", "--model", model, "--benchmark", "kws01", "--pty"])
+        let (emulator, line) = try CLI.start(["emulate", "--model", model, "--benchmark", "kws01", "--pty", "--exit-with-parent"])
         defer { CLI.stop(emulator) }
         #expect(line.hasPrefix("pty: /dev/"))
         let pty = String(line.dropFirst(5))
@@ -47,6 +47,11 @@ struct HarnessTests {
         #expect(log.contains("> load 490 bytes in 13 db commands, read back: identical") && log.contains("< m-lap-us-"))
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("kws/accuracy/results.json"))) as? [String: Any]
         #expect(((manifest?["manifest"] as? [String: Any])?["port"] as? String) == pty)
+        // Paths are written as they are, not as "\/dev\/pts\/3".
+        let raw = try String(contentsOf: output.appendingPathComponent("kws/accuracy/results.json"), encoding: .utf8)
+        #expect(raw.contains("\"\(pty)\"") && !raw.contains("\\/"), "\(raw.prefix(400))")
+        let request = try String(contentsOf: output.appendingPathComponent("run.json"), encoding: .utf8)
+        #expect(request.contains("\"\(root.path)\"") && !request.contains("\\/"), "\(request.prefix(400))")
     }
 
     /// `tinybench all` with no dataset or model: every benchmark runs on the

@@ -52,7 +52,7 @@ struct IdleAndFeedbackTests {
 
     @Test func emulateWaitingForAClientUsesNoCPU() throws {
         let model = try HarnessTests.modelPath("kws01")
-        let (pid, line) = try CLI.start(["emulate", "--model", model, "--benchmark", "kws01", "--pty"])
+        let (pid, line) = try CLI.start(["emulate", "--model", model, "--benchmark", "kws01", "--pty", "--exit-with-parent"])
         defer { CLI.stop(pid) }
         let pty = String(line.dropFirst("pty: ".count))
         Thread.sleep(forTimeInterval: 0.5)
@@ -67,7 +67,7 @@ struct IdleAndFeedbackTests {
 
     @Test func labWaitingForAClientUsesNoCPU() throws {
         let model = try HarnessTests.modelPath("kws01")
-        let (pid, lines) = try CLI.start(["lab", "--model", model, "--benchmark", "kws01", "--monitor", "lpm01a"], lines: 3)
+        let (pid, lines) = try CLI.start(["lab", "--model", model, "--benchmark", "kws01", "--monitor", "lpm01a", "--exit-with-parent"], lines: 3)
         defer { CLI.stop(pid) }
         let interface = String(lines[0].dropFirst("interface: ".count)), monitor = String(lines[1].dropFirst("monitor: ".count))
         Thread.sleep(forTimeInterval: 0.5)

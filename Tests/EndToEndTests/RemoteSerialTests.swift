@@ -156,7 +156,7 @@ struct RemoteSerialTests {
         let pty: String
 
         init(model: String) throws {
-            let (pid, line) = try CLI.start(["emulate", "--model", model, "--benchmark", "kws01", "--pty"])
+            let (pid, line) = try CLI.start(["emulate", "--model", model, "--benchmark", "kws01", "--pty", "--exit-with-parent"])
             guard line.hasPrefix("pty: /dev/") else {
                 CLI.stop(pid)
                 throw CLI.Failure("the emulator printed '\(line)', not its pseudo-terminal")

@@ -99,7 +99,7 @@ struct RunnerFilesCommandTests {
 
     @Test func energyModeFromADevicesFile() throws {
         let model = HarnessData.demo.appendingPathComponent("models/ad01.tflite").path
-        let (pid, lines) = try CLI.start(["lab", "--model", model, "--benchmark", "ad01", "--monitor", "ppk2"], lines: 3)
+        let (pid, lines) = try CLI.start(["lab", "--model", model, "--benchmark", "ad01", "--monitor", "ppk2", "--exit-with-parent"], lines: 3)
         defer { CLI.stop(pid) }
         let interface = try #require(lines.first { $0.hasPrefix("interface: ") }).dropFirst(11)
         let monitor = try #require(lines.first { $0.hasPrefix("monitor: ") }).dropFirst(9)

@@ -26,7 +26,7 @@ struct SeveralDUTsTests {
     /// `tinybench emulate --pty` for `id` with its demo model; returns the process and its pty.
     static func emulator(_ id: String) throws -> (pid: pid_t, pty: String) {
         let model = HarnessData.demo.appendingPathComponent("models/\(id).tflite").path
-        let (pid, line) = try CLI.start(["emulate", "--model", model, "--benchmark", id, "--pty"])
+        let (pid, line) = try CLI.start(["emulate", "--model", model, "--benchmark", id, "--pty", "--exit-with-parent"])
         return (pid, String(line.dropFirst("pty: ".count)))
     }
 

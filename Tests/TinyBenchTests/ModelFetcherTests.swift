@@ -6,11 +6,11 @@ import TinyBench
 struct MD5Tests {
     /// RFC 1321's test suite.
     @Test func rfcVectors() {
-        #expect(MD5.hex(Array("".utf8)) == "d41d8cd98f00b204e9800998ecf8427e")
-        #expect(MD5.hex(Array("abc".utf8)) == "900150983cd24fb0d6963f7d28e17f72")
-        #expect(MD5.hex(Array("message digest".utf8)) == "f96b697d7cb7938d525a2f31aaf161d0")
-        #expect(MD5.hex(Array("abcdefghijklmnopqrstuvwxyz".utf8)) == "c3fcd3d76192e4007dfb496cca67e13b")
-        #expect(MD5.hex(Array(String(repeating: "1234567890", count: 8).utf8)) == "57edf4a22be3c955ac49da2e2107b67a")
+        #expect(Checksum.md5(Array("".utf8)) == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(Checksum.md5(Array("abc".utf8)) == "900150983cd24fb0d6963f7d28e17f72")
+        #expect(Checksum.md5(Array("message digest".utf8)) == "f96b697d7cb7938d525a2f31aaf161d0")
+        #expect(Checksum.md5(Array("abcdefghijklmnopqrstuvwxyz".utf8)) == "c3fcd3d76192e4007dfb496cca67e13b")
+        #expect(Checksum.md5(Array(String(repeating: "1234567890", count: 8).utf8)) == "57edf4a22be3c955ac49da2e2107b67a")
     }
 }
 
@@ -20,7 +20,7 @@ struct MD5Tests {
 struct ModelFetcherTests {
     static func catalogue(_ files: [String: [UInt8]]) -> [ReferenceModel] {
         files.keys.sorted().map { path in
-            ReferenceModel(benchmark: String(path.split(separator: "/").last!.prefix(5)), path: path, md5: MD5.hex(files[path]!), bytes: files[path]!.count)
+            ReferenceModel(benchmark: String(path.split(separator: "/").last!.prefix(5)), path: path, md5: Checksum.md5(files[path]!), bytes: files[path]!.count)
         }
     }
 
@@ -34,7 +34,7 @@ struct ModelFetcherTests {
         let fetcher = ModelFetcher(baseURL: URL(string: server.baseURL)!, destination: dest)
         for model in Self.catalogue(files) {
             #expect(try fetcher.fetch(model) == .downloaded(path: dest.appendingPathComponent(model.fileName).path))
-            #expect(FileManager.default.contents(atPath: dest.appendingPathComponent(model.fileName).path).map { MD5.hex([UInt8]($0)) } == model.md5)
+            #expect(FileManager.default.contents(atPath: dest.appendingPathComponent(model.fileName).path).map { Checksum.md5([UInt8]($0)) } == model.md5)
             #expect(try fetcher.fetch(model) == .alreadyPresent(path: dest.appendingPathComponent(model.fileName).path))
         }
     }
@@ -47,7 +47,7 @@ struct ModelFetcherTests {
         let fetcher = ModelFetcher(baseURL: URL(string: server.baseURL)!, destination: dest)
         var wrong = Self.catalogue(files)[0]
         wrong.md5 = String(repeating: "0", count: 32)
-        #expect(throws: FetchError.checksum(url: server.baseURL + "a/kws01.tflite", expected: wrong.md5, actual: MD5.hex(files["a/kws01.tflite"]!))) {
+        #expect(throws: FetchError.checksum(url: server.baseURL + "a/kws01.tflite", expected: wrong.md5, actual: Checksum.md5(files["a/kws01.tflite"]!))) {
             try fetcher.fetch(wrong)
         }
         let missing = ReferenceModel(benchmark: "ad01", path: "a/none.tflite", md5: wrong.md5, bytes: 10)

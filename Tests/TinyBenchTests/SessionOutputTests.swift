@@ -57,4 +57,12 @@ struct SessionOutputTests {
             try SessionFolder.createNew(under: file)
         }
     }
+
+    /// JSON for people: sorted keys, pretty printed, slashes as they are.
+    @Test func jsonOutputLeavesSlashesAlone() throws {
+        let text = String(decoding: try JSONOutput.encoder().encode(["zeta": "/tmp/x", "alpha": "a/b"]), as: UTF8.self)
+        #expect(text == "{\n  \"alpha\" : \"a/b\",\n  \"zeta\" : \"/tmp/x\"\n}", "\(text)")
+        let line = String(decoding: try JSONOutput.encoder(pretty: false).encode(["path": "/tmp/x"]), as: UTF8.self)
+        #expect(line == "{\"path\":\"/tmp/x\"}")
+    }
 }

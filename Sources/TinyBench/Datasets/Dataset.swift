@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 
 /// A benchmark dataset in the EEMBC layout: `<root>/<benchmark id>/y_labels.csv`
 /// listing `file,classes,label` (ad01 adds `window_bytes,stride_bytes`), no
@@ -93,9 +94,9 @@ public struct Dataset: Sendable {
         var hasher = SHA256()
         let labels = directory.appendingPathComponent(labelsFile).path
         guard let data = FileManager.default.contents(atPath: labels) else { throw .missingLabels(labels) }
-        hasher.update(data)
-        for i in entries.indices { hasher.update(try sample(i)) }
-        return hasher.hexDigest()
+        hasher.update(data: data)
+        for i in entries.indices { hasher.update(data: try sample(i)) }
+        return hasher.finalize().hex
     }
 }
 

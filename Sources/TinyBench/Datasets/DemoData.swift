@@ -6,23 +6,46 @@ import Foundation
 public enum DemoData {
     /// `$TINYBENCH_DEMO`, else `Datasets/demo` under the working directory or
     /// under any parent of the executable's folder (so a binary in
-    /// `.build/release/` finds the checkout it was built from).
-    public static func locate(executable: String = CommandLine.arguments.first ?? "") -> URL? {
-        let fm = FileManager.default
+    /// `.build/release/` finds the checkout it was built from, also when it is
+    /// started through a symbolic link on PATH).
+    public static func locate(executable: URL? = executableURL) -> URL? {
         if let env = ProcessInfo.processInfo.environment["TINYBENCH_DEMO"], !env.isEmpty {
             return URL(fileURLWithPath: env)
         }
-        var candidates = [URL(fileURLWithPath: fm.currentDirectoryPath)]
-        var dir = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
-        while dir.path != "/" && !dir.path.isEmpty {
-            candidates.append(dir)
-            dir.deleteLastPathComponent()
+        return candidates(executable: executable).first {
+            FileManager.default.fileExists(atPath: $0.appendingPathComponent("models").path)
         }
-        for base in candidates {
-            let demo = base.appendingPathComponent("Datasets/demo")
-            if fm.fileExists(atPath: demo.appendingPathComponent("models").path) { return demo }
+    }
+
+    /// Every `Datasets/demo` folder ``locate(executable:)`` looks at, in order.
+    public static func candidates(executable: URL? = executableURL) -> [URL] {
+        var bases = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        if var dir = executable?.resolvingSymlinksInPath().deletingLastPathComponent() {
+            while dir.path != "/" && !dir.path.isEmpty {
+                bases.append(dir)
+                dir.deleteLastPathComponent()
+            }
         }
-        return nil
+        return bases.map { $0.appendingPathComponent("Datasets/demo") }
+    }
+
+    /// Where the demo data was looked for, for an error message.
+    public static func searchDescription(executable: URL? = executableURL) -> String {
+        let env = ProcessInfo.processInfo.environment["TINYBENCH_DEMO"] ?? ""
+        let places = candidates(executable: executable).map(\.path)
+        return (env.isEmpty ? "TINYBENCH_DEMO is not set; " : "") + "looked in " + places.joined(separator: ", ")
+    }
+
+    /// The running executable's real path: `/proc/self/exe` on Linux (argv[0]
+    /// may be a bare name found on PATH, or a symbolic link), the main
+    /// bundle's executable elsewhere.
+    public static var executableURL: URL? {
+        #if os(Linux)
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: path)
+        }
+        #endif
+        return Bundle.main.executableURL
     }
 
     /// The demo model of `benchmark` under a demo root.

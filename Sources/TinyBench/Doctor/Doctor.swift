@@ -47,7 +47,7 @@ public struct Doctor {
     }
 
     /// Checks as JSON (sorted keys, pretty printed).
-    public static func json(_ checks: [DoctorCheck]) throws -> Data { try JSONLines.prettyEncoder.encode(checks) }
+    public static func json(_ checks: [DoctorCheck]) throws -> Data { try JSONOutput.encoder().encode(checks) }
 
     public func run(demoData: URL?) -> [DoctorCheck] {
         var checks = [DoctorCheck]()

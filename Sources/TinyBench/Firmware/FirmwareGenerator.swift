@@ -15,7 +15,7 @@ public struct FirmwareGenerator {
     public init(modelBytes: [UInt8], benchmark: Benchmark, origin: String) throws {
         model = try Model(bytes: modelBytes)
         self.benchmark = benchmark
-        self.origin = "\(origin) (SHA-256 \(SHA256.hex(modelBytes)))"
+        self.origin = "\(origin) (SHA-256 \(Checksum.sha256(modelBytes)))"
     }
 
     /// The generated C source (`tb_generated_model`), and the arena size it needs.

@@ -25,8 +25,7 @@ public struct InferenceTiming: Sendable, Codable {
 
     /// `{"iterations", "medianMicroseconds", "p10Microseconds", "p90Microseconds"}`.
     public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = JSONOutput.encoder()
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 

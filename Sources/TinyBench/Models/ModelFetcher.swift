@@ -27,7 +27,7 @@ public struct ModelFetcher {
 
     public func fetch(_ model: ReferenceModel) throws(FetchError) -> Outcome {
         let final = destination.appendingPathComponent(model.fileName)
-        if let existing = FileManager.default.contents(atPath: final.path), MD5.hex([UInt8](existing)) == model.md5 {
+        if let existing = FileManager.default.contents(atPath: final.path), Checksum.md5(existing) == model.md5 {
             return .alreadyPresent(path: final.path)
         }
         do throws(FileError) {
@@ -37,7 +37,7 @@ public struct ModelFetcher {
         }
         let url = baseURL.appendingPathComponent(model.path)
         let bytes = try download(url, expected: model.bytes, model: model)
-        let sum = MD5.hex(bytes)
+        let sum = Checksum.md5(bytes)
         guard sum == model.md5 else { throw .checksum(url: url.absoluteString, expected: model.md5, actual: sum) }
         let temporary = destination.appendingPathComponent(".\(model.fileName).part")
         do {

@@ -18,7 +18,7 @@ public struct ModelFile: Sendable {
         bytes = [UInt8](data)
     }
 
-    public var sha256: String { SHA256.hex(bytes) }
+    public var sha256: String { Checksum.sha256(bytes) }
 
     /// The parsed model (a malformed file is a ``ModelError``).
     public func model() throws -> Model { try Model(bytes: bytes) }

@@ -43,7 +43,7 @@ public struct ModelReport: Sendable {
         let totals: [String: Any] = ["macs": statistics.macs, "parameters": statistics.parameters,
                                      "weightBytes": statistics.weightBytes, "arenaBytes": statistics.arenaBytes]
         let data = try JSONSerialization.data(withJSONObject: ["operators": operators, "totals": totals],
-                                              options: [.prettyPrinted, .sortedKeys])
+                                              options: JSONOutput.serializationOptions)
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -48,7 +48,7 @@ public final class ProgressReporter: @unchecked Sendable {
     /// On standard error: a bar when it is a terminal, lines every `interval` otherwise.
     public static func standardError(interval: Duration = defaultInterval) -> ProgressReporter {
         ProgressReporter(style: isatty(2) != 0 ? .bar : .lines(interval: interval)) {
-            FileHandle.standardError.write(Data($0.utf8))
+            Console.error($0)
         }
     }
 

@@ -132,8 +132,7 @@ public struct RunSummary: Sendable, Codable {
         let root = URL(fileURLWithPath: output)
         try FileIO.createDirectory(root)
         try FileIO.write(Data((table() + "\n").utf8), to: root.appendingPathComponent("summary.txt"))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = JSONOutput.encoder()
         try FileIO.write(try encoder.encode(self), to: root.appendingPathComponent("summary.json"))
     }
 }

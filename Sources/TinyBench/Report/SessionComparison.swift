@@ -144,7 +144,7 @@ public struct SessionComparison: Sendable, Codable {
     }
 
     /// The comparison as JSON (sorted keys, pretty printed).
-    public func json() throws -> Data { try JSONLines.prettyEncoder.encode(self) }
+    public func json() throws -> Data { try JSONOutput.encoder().encode(self) }
 
     /// The comparison as a table, then the changed predictions (at most `listed` of them) and the verdict.
     public func text(listed: Int = 20) -> String {

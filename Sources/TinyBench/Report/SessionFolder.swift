@@ -183,8 +183,7 @@ public struct SessionFolder {
             "Software Notes": "measured with \(TinyBenchInfo.version.isEmpty ? "tinybench" : "tinybench \(TinyBenchInfo.version)")",
         ]
         try FileIO.createDirectory(url.deletingLastPathComponent())
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = JSONOutput.encoder()
         try FileIO.write(try encoder.encode(fields), to: url)
     }
 }

@@ -69,7 +69,7 @@ public struct RunRequest: Sendable, Codable {
     /// Writes `run.json` into the session folder (the latest run's request).
     public func write(to session: URL) throws {
         try FileManager.default.createDirectory(at: session, withIntermediateDirectories: true)
-        try JSONLines.prettyEncoder.encode(self).write(to: Self.file(in: session))
+        try JSONOutput.encoder().encode(self).write(to: Self.file(in: session))
     }
 }
 

@@ -263,7 +263,7 @@ final class ModeRecord: @unchecked Sendable {
     }
 
     func writeJSON<T: Encodable>(_ value: T, name: String = "results.json") throws {
-        try FileIO.write(try JSONLines.prettyEncoder.encode(value), to: folder.appendingPathComponent(name))
+        try FileIO.write(try JSONOutput.encoder().encode(value), to: folder.appendingPathComponent(name))
     }
 }
 
@@ -271,14 +271,9 @@ final class ModeRecord: @unchecked Sendable {
 /// completed step that survives an interrupted run. Safe to share between
 /// the DUTs of a sharded run.
 final class JSONLines: @unchecked Sendable {
-    static let prettyEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return encoder
-    }()
     let url: URL
     private let handle: FileHandle
-    private let encoder = JSONEncoder()
+    private let encoder = JSONOutput.encoder(pretty: false)
     private let lock = NSLock()
     /// Bytes of whole lines written: a failed append is cut back to it.
     private var size: UInt64 = 0
@@ -286,7 +281,6 @@ final class JSONLines: @unchecked Sendable {
     init(url: URL) throws(FileError) {
         self.url = url
         handle = try FileIO.create(url)
-        encoder.outputFormatting = [.sortedKeys]
     }
 
     /// Appends `value` as one line. When the write fails (a full disk) the

@@ -10,7 +10,9 @@ import Glibc
 /// lost before we listen, and QEMU is killed if this process dies. Time runs
 /// by instruction count (`-icount shift=0,sleep=off`: one instruction is one
 /// nanosecond of virtual time), so its timings are deterministic and are
-/// instruction counts, not a board's time.
+/// instruction counts, not a board's time. QEMU's own messages go to a file
+/// that is unlinked as soon as QEMU has it open, so none is left behind
+/// however this process ends; errors quote what QEMU said.
 public final class QEMUDevice: Transport {
     /// What results record about the machine: its time is an instruction count, not a board's.
     public static let deviceDescription = DeviceDescription(
@@ -20,8 +22,9 @@ public final class QEMUDevice: Transport {
 
     public let endpoint: String
     public let pid: pid_t
-    public let logPath: String
     private let pty: PseudoTerminal
+    /// QEMU's standard error, read through this descriptor (its file is already unlinked).
+    private let log: Int32
     /// Bytes read during the start-up handshake, handed out by the first reads (the boot banner).
     private var replay = [UInt8]()
     private var stopped = false
@@ -32,14 +35,18 @@ public final class QEMUDevice: Transport {
                 startupSeconds: Double = 20) throws(TransportError) {
         guard FileManager.default.isReadableFile(atPath: firmware) else { throw .notFound(firmware) }
         pty = try PseudoTerminal()
-        logPath = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-qemu-\(getpid())-\(UUID().uuidString).log").path
+        let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-qemu-\(getpid())-\(UUID().uuidString).log").path
         let arguments = [qemu, "-M", machine, "-cpu", cpu, "-kernel", firmware, "-display", "none", "-monitor", "none",
                          "-chardev", "stdio,id=uart0,signal=off", "-serial", "chardev:uart0",
                          "-icount", "shift=0,sleep=off", "-semihosting-config", "enable=on,target=native"]
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let child = tb_spawn_on_tty(argv, pty.path, logPath)
+        // QEMU has the file open once the spawn returns (or the child failed before exec).
+        log = open(logPath, O_RDONLY | O_CLOEXEC)
+        unlink(logPath)
         guard child > 0 else {
+            if log >= 0 { closeDescriptor(log) }
             throw .io("cannot start \(qemu): \(String(cString: strerror(-child)))\(child == -ENOENT ? " (install qemu-system-arm)" : "")")
         }
         pid = child
@@ -52,7 +59,10 @@ public final class QEMUDevice: Transport {
         }
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        if log >= 0 { closeDescriptor(log) }
+    }
 
     /// Repeats `name%` until the firmware answers; the boot banner read on the
     /// way is replayed to the first reads, the answers are drained.
@@ -141,10 +151,17 @@ public final class QEMUDevice: Transport {
         return "\(code)\((status >> 8) & 0xff == 3 ? " (the firmware faulted)" : ""); QEMU said: \(logTail())"
     }
 
-    /// QEMU's first message (e.g. "qemu: fatal: Lockup ...") and where the rest is.
+    /// QEMU's first messages (e.g. "qemu: fatal: Lockup ..."), at most three lines.
     private func logTail() -> String {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        let first = text.split(separator: "\n").first.map { String($0.prefix(200)) } ?? "nothing"
-        return "\(first) (full log: \(logPath))"
+        guard log >= 0 else { return "nothing (its output could not be read)" }
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        let count = pread(log, &bytes, bytes.count, 0)
+        let lines = String(decoding: bytes.prefix(max(count, 0)), as: UTF8.self).split(separator: "\n").prefix(3)
+        return lines.isEmpty ? "nothing" : lines.map { String($0.prefix(200)) }.joined(separator: " / ")
     }
+}
+
+/// `close(2)`, out of reach of the transport's own `close()` inside the class.
+private func closeDescriptor(_ fd: Int32) {
+    _ = close(fd)
 }
