@@ -10,6 +10,14 @@ public protocol Transport: AnyObject {
     /// empty when nothing came in time.
     func read(timeout: Duration) throws(TransportError) -> [UInt8]
     func close()
+    /// Whether any byte value reaches the DUT as it is (binary input blocks
+    /// need it); false for links that carry text lines only, such as an
+    /// interface board's `dut` passthrough.
+    var carriesBinary: Bool { get }
+}
+
+extension Transport {
+    public var carriesBinary: Bool { true }
 }
 
 /// Transport failures, phrased for the person at the keyboard.
