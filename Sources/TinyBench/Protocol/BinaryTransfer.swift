@@ -10,7 +10,7 @@ extension DUTClient {
     /// the DUT holds the previous input and `bytes` starts with its tail
     /// (consecutive AD windows), the first block slides it and only the new
     /// bytes travel. A block the DUT rejects for its CRC is resent as it is; a
-    /// block that gets no reply within the line timeout, or garbage, is
+    /// block that gets no reply within the line timeout, or any other reply, is
     /// followed by ``resynchroniseBinary()`` and the input is sent again whole.
     /// Returns the payload bytes that crossed the link. Logged as one line, e.g.
     /// `> load 2560 bytes: 2048 kept (slid by 512), 512 in 1 binary block`.
@@ -37,13 +37,24 @@ extension DUTClient {
                     throw error
                 }
                 resent += 1
-                if case .deviceError(_, let message) = error, message.contains("CRC") {
-                    continue  // Nothing was stored: the same block again.
-                }
-                if case .deviceError = error {
-                    // A slide the DUT could not make (it lost the input): send it whole.
+                switch error {
+                case .deviceError(_, let message) where message.contains("CRC"):
+                    // Nothing was stored: the same block again, after a `%` that
+                    // clears a stray byte the damage may have left in the DUT's
+                    // command buffer (its one reply, an error, is expected).
+                    do {
+                        _ = try exchange("", logged: false)
+                    } catch .deviceError {
+                    } catch {
+                        try resynchroniseBinary()
+                        blocks = Self.blocks(for: bytes, holding: nil)
+                        index = 0
+                    }
+                    continue
+                case .deviceError(_, let message) where message.contains("to slide"):
+                    // The DUT no longer holds the previous input (it reset): send it whole.
                     blocks = Self.blocks(for: bytes, holding: nil)
-                } else {
+                default:
                     try resynchroniseBinary()
                     blocks = Self.blocks(for: bytes, holding: nil)
                 }
