@@ -128,6 +128,7 @@ public final class DUTClient {
             throw .transport(error)
         }
         sentCount += bytes.count
+        linkUsage.totalSentBytes += bytes.count
         wire?(.sent, bytes)
     }
 
@@ -140,6 +141,7 @@ public final class DUTClient {
             throw .transport(error)
         }
         receivedCount += bytes.count
+        linkUsage.totalReceivedBytes += bytes.count
         if !bytes.isEmpty { wire?(.received, bytes) }
         return bytes
     }
@@ -177,12 +179,13 @@ public final class DUTClient {
     /// Asks `tb-caps` once per client (one client per connection) and
     /// switches ``load(_:readBack:attempt:)`` to binary blocks when the DUT
     /// lists `binary-db` and the transport carries any byte (an interface
-    /// board's passthrough carries text lines only). Stock firmware keeps hex.
+    /// board's passthrough carries text lines only). Stock firmware keeps hex,
+    /// and so does every DUT when `binary` is false (`--hex`).
     @discardableResult
-    public func negotiateTransfer() -> InputTransfer {
+    public func negotiateTransfer(binary: Bool = true) -> InputTransfer {
         guard !negotiated else { return inputTransfer }
         negotiated = true
-        if transport.carriesBinary && capabilities().contains(ProtocolExtension.binaryCapability) {
+        if binary && transport.carriesBinary && capabilities().contains(ProtocolExtension.binaryCapability) {
             inputTransfer = .binary
             linkUsage = LinkUsage(transfer: .binary)
         }
@@ -247,11 +250,11 @@ public final class DUTClient {
     /// blocks instead, which need no read-back (``loadBinary(_:attempt:)``).
     /// Every transfer, failed or not, is added to ``linkUsage``.
     public func load(_ bytes: [UInt8], readBack: Bool = false, attempt: Int = 1) throws(DUTError) {
-        let (sent, received) = (sentCount, receivedCount)
+        let (sent, received, started) = (sentCount, receivedCount, ContinuousClock.now)
         var payload = 0
         defer {
-            linkUsage.add(input: payload > 0 ? bytes.count : 0, payload: payload,
-                          sent: sentCount - sent, received: receivedCount - received)
+            linkUsage.add(input: payload > 0 ? bytes.count : 0, payload: payload, sent: sentCount - sent,
+                          received: receivedCount - received, seconds: Self.seconds(ContinuousClock.now - started))
         }
         if inputTransfer == .binary {
             payload = try loadBinary(bytes, attempt: attempt)

@@ -162,7 +162,7 @@ public final class Session {
                                         attempts: max(settings.attemptsPerSample, 1), behindInterfaceBoard: manifest.interfaceBoard != nil)
         }
         manifest.dut = identity
-        let transfer = client.negotiateTransfer()
+        let transfer = client.negotiateTransfer(binary: settings.hexOnly != true)
         client.resetLinkUsage()
         // The endpoint carries the baud rate an RFC 2217 server acknowledged.
         log.write("# port: \(client.transport.endpoint)")
