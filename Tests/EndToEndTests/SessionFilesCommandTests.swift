@@ -22,7 +22,8 @@ struct SessionFilesCommandTests {
     }
 
     /// The 32 demo AD files are 6,272 windows of 2,560 bytes: log.txt stays
-    /// under 1 MB with one line per transfer, and the trace has every `db` command.
+    /// under 1 MB with one line per transfer, and the trace has every binary
+    /// block (a file's first window whole, the others slid by 512 bytes).
     @Test func anADAccuracyLogIsUnderOneMegabyteAndTheTraceHasEveryByte() throws {
         let out = Self.tempDir("ad-log")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -35,14 +36,17 @@ struct SessionFilesCommandTests {
         let logFile = folder.appendingPathComponent("log.txt")
         #expect(try Self.size(logFile) <= 1_000_000)
         let log = try String(contentsOf: logFile, encoding: .utf8)
-        #expect(log.components(separatedBy: "> load 2560 bytes in 68 db commands, read back: identical; > infer 1 0% < m-results-[").count - 1 == windows)
-        #expect(!log.contains("> db "))
+        let files = windows / 196
+        #expect(log.components(separatedBy: "> load 2560 bytes in 1 binary block; > infer 1 0% < m-results-[").count - 1 == files)
+        #expect(log.components(separatedBy: "> load 2560 bytes: 2048 kept (slid by 512), 512 in 1 binary block; > infer 1 0% < m-results-[").count - 1
+                == windows - files)
+        #expect(!log.contains("> db ") && !log.contains("> tb-db "))
         let trace = folder.appendingPathComponent("trace.txt.gz")
         let test = try CLI.runTool("/bin/gzip", ["-t", trace.path])
         #expect(test.status == 0, "\(test.stderr)")
-        #expect(try Self.count("> db load 2560%$", in: trace) == windows)
-        #expect(try Self.count("> db [0-9a-f]*%$", in: trace) == windows * 68)
-        #expect(try Self.count("> db print%$", in: trace) == windows)
+        #expect(try Self.count("> tb-db 2560 0 2560 0%", in: trace) == files)
+        #expect(try Self.count("> tb-db 2560 2048 512 512%", in: trace) == windows - files)
+        #expect(try Self.count("> db ", in: trace) == 0)
     }
 
     /// Without `--trace` there is no trace; `report --submission` copies
