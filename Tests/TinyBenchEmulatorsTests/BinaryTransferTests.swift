@@ -5,18 +5,18 @@ import TinyBench
 import TinyBenchEmulators
 import TinyRuntime
 
-/// Damages chosen binary blocks on their way to the emulated DUT: one payload
-/// byte flipped, or the block's tail lost (the DUT is left waiting for it).
+/// Damages chosen binary blocks on their way to a DUT: one payload byte
+/// flipped, or the block's tail lost (the DUT is left waiting for it).
 final class BlockDamagingTransport: Transport {
     enum Damage { case flip, truncate }
-    let inner: EmulatedTransport
+    let inner: any Transport
     /// Damage by block number (1 for the first `tb-db` block written).
     let plan: [Int: Damage]
     var endpoint: String { "damaging " + inner.endpoint }
     private(set) var blocks = 0
     private(set) var damaged = 0
 
-    init(_ inner: EmulatedTransport, plan: [Int: Damage]) {
+    init(_ inner: any Transport, plan: [Int: Damage]) {
         self.inner = inner
         self.plan = plan
     }
@@ -138,5 +138,45 @@ struct BinaryTransferTests {
         // Each line's `m-ready` (9 bytes back) caps both directions at 38 / 89.
         #expect(hex.efficiency >= 0.40 && hex.efficiency <= 38.0 / 89, "\(hex)")
         #expect(binary.inputBytes == hex.inputBytes)
+    }
+
+    /// The same against the C firmware under QEMU (mps2-an386): a flipped
+    /// byte and a lost tail, each in a whole window and in a slide, are
+    /// refused and resent, and every window infers what its clean transfer does.
+    @Test(.enabled(if: ["arm-none-eabi-gcc", "qemu-system-arm", "make"].allSatisfy { FileManager.default.isExecutableFile(atPath: "/usr/bin/\($0)") },
+                   "arm-none-eabi-gcc or qemu-system-arm is missing (make test installs them)"))
+    func theQEMUFirmwareRefusesDamagedBlocks() throws {
+        let dir = SessionTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let source = try FirmwareGenerator(modelBytes: HarnessData.modelBytes("ad01"), benchmark: .ad01, origin: "ad01").source().text
+        try Data(source.utf8).write(to: dir.appendingPathComponent("model.c"))
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/usr/bin/make")
+        let firmware = HarnessData.demo.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Firmware")
+        make.arguments = ["-s", "-C", firmware.path, "MODEL_C=\(dir.path)/model.c", "OUT=\(dir.path)/build"]
+        make.standardOutput = FileHandle.nullDevice
+        try make.run()
+        make.waitUntilExit()
+        try #require(make.terminationStatus == 0, "the firmware did not build")
+        let file = try [UInt8](Data(contentsOf: HarnessData.demo.appendingPathComponent("ad01/normal_id_01_00000000_hist_librosa.bin")))
+        let windows = (0..<6).map { Array(file[($0 * 512)..<($0 * 512 + 2560)]) }
+        func scores(_ plan: [Int: BlockDamagingTransport.Damage]) throws -> ([[Double]], BlockDamagingTransport) {
+            let qemu = try QEMUDevice(firmware: dir.appendingPathComponent("build/firmware.elf").path)
+            defer { qemu.stop() }
+            let link = BlockDamagingTransport(qemu, plan: plan)
+            let client = DUTClient(transport: link, timeouts: .init(line: 2, infer: 10))
+            _ = DUTClient.bootBanner(link)
+            #expect(client.negotiateTransfer() == .binary)
+            let results = try windows.map { window throws in
+                try client.load(window)
+                return try client.infer(1, warmup: 0).results
+            }
+            return (results, link)
+        }
+        let (clean, _) = try scores([:])
+        let (damaged, link) = try scores([1: .flip, 3: .truncate, 4: .flip, 7: .truncate])
+        #expect(link.damaged == 4)
+        #expect(damaged == clean)
     }
 }
