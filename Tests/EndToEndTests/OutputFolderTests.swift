@@ -56,8 +56,9 @@ struct OutputFolderTests {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: HarnessData.demo.appendingPathComponent("ad01"), to: root.appendingPathComponent("ad01"))
         let session = root.appendingPathComponent("session")
-        // ad01 accuracy infers 196 windows per file: slow enough to remove the files after the first one.
-        let run = Task.detached { try CLI.run(["ad", "--mode", "accuracy", "--dataset", root.path, "--output", session.path]) }
+        // ad01 accuracy infers 196 windows per file; with hex transfers (read
+        // back) slow enough to remove the files after the first one.
+        let run = Task.detached { try CLI.run(["ad", "--mode", "accuracy", "--dataset", root.path, "--output", session.path, "--hex"]) }
         let samples = session.appendingPathComponent("ad/accuracy/samples.jsonl")
         let deadline = Date().addingTimeInterval(120)
         while ((try? String(contentsOf: samples, encoding: .utf8)) ?? "").isEmpty && Date() < deadline {

@@ -81,12 +81,13 @@ struct SessionFilesCommandTests {
     }
 
     /// A traced run killed with SIGKILL (no chance to close anything) leaves
-    /// a trace that gzip reads: only whole gzip members reach the file.
+    /// a trace that gzip reads: only whole gzip members reach the file (hex
+    /// transfers: the run lasts long enough to be killed in the middle).
     @Test func aKilledRunLeavesAReadableTrace() throws {
         let out = Self.tempDir("killed")
         defer { try? FileManager.default.removeItem(at: out) }
         let trace = out.appendingPathComponent("ad/accuracy/trace.txt.gz")
-        let (pid, _) = try CLI.start(["ad", "--mode", "accuracy", "--dataset", HarnessData.demo.path, "--output", out.path, "--trace"],
+        let (pid, _) = try CLI.start(["ad", "--mode", "accuracy", "--dataset", HarnessData.demo.path, "--output", out.path, "--trace", "--hex"],
                                      lines: 0)
         let deadline = Date().addingTimeInterval(120)
         while ((try? Self.size(trace)) ?? 0) < 200_000 && Date() < deadline { usleep(50_000) }
