@@ -240,7 +240,7 @@ static void execute(char *text) {
     } else if (name && strcmp(name, "tb-raw") == 0) {
         raw_output();
     } else if (name && strcmp(name, "tb-caps") == 0) {
-        print("m-tb-caps-[binary-db,raw]");
+        print("m-tb-caps-[raw,binary-db]");
     } else if (name && strcmp(name, "tb-db") == 0) {
         print("e-[tb-db: block length must be 1 to 4096]");
     } else {

@@ -152,7 +152,7 @@ public final class EmulatedDUT: SerialDevice {
         case ProtocolExtension.raw.rawValue:
             lines.append(ProtocolExtension.raw.replyPrefix + lastRawOutput.map { String(format: "%02x", $0) }.joined() + "]")
         case ProtocolExtension.capabilities.rawValue:
-            let names = (binaryBlocks ? [ProtocolExtension.binaryCapability] : []) + ["raw", "device"]
+            let names = ProtocolExtension.allCases.filter { binaryBlocks || $0 != .binaryBlock }.compactMap(\.capabilityName)
             lines.append(ProtocolExtension.capabilities.replyPrefix + names.joined(separator: ",") + "]")
         case ProtocolExtension.binaryBlock.rawValue where binaryBlocks:
             lines.append("e-[tb-db: block length must be 1 to \(BinaryBlock.maxLength)]")

@@ -74,7 +74,7 @@ struct BinaryTransferTests {
 
     @Test func theEmulatedDUTStoresOnlyBlocksWhoseCRCMatches() throws {
         let dut = try Self.dut("kws01")
-        #expect(Self.send(dut, Array("tb-caps%".utf8)) == ["m-tb-caps-[binary-db,raw,device]", "m-ready"])
+        #expect(Self.send(dut, Array("tb-caps%".utf8)) == ["m-tb-caps-[raw,device,binary-db]", "m-ready"])
         let input = (0..<10).map { UInt8($0 * 7) }
         var damaged = BinaryBlock(size: 10, offset: 0, payload: input).wireBytes
         damaged[damaged.count - 7] ^= 1

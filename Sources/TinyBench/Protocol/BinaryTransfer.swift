@@ -12,18 +12,18 @@ extension DUTClient {
     /// bytes travel. A block the DUT rejects for its CRC is resent as it is; a
     /// block that gets no reply within the line timeout, or any other reply, is
     /// followed by ``resynchroniseBinary()`` and the input is sent again whole.
-    /// Returns the payload bytes that crossed the link. Logged as one line, e.g.
+    /// Returns the payload bytes delivered (a resent block counts once; the
+    /// bytes of its damaged sends count as overhead). Logged as one line, e.g.
     /// `> load 2560 bytes: 2048 kept (slid by 512), 512 in 1 binary block`.
     func loadBinary(_ bytes: [UInt8], attempt: Int) throws(DUTError) -> Int {
         var blocks = Self.blocks(for: bytes, holding: held)
         held = nil
-        var payload = 0, failures = 0, resent = 0
+        var failures = 0, resent = 0
         var index = 0
         while index < blocks.count {
             let block = blocks[index]
             do throws(DUTError) {
                 try send(block.wireBytes)
-                payload += block.payload.count
                 let lines = try awaitReady(block.header, logged: false)
                 logUnexpected(lines)
                 if index == blocks.count - 1 && !lines.contains("m-load-done") {
@@ -63,7 +63,7 @@ extension DUTClient {
         }
         held = bytes
         log?("> \(Self.describe(bytes, blocks, attempt: attempt))" + (resent > 0 ? ", \(resent) block(s) resent" : ""))
-        return payload
+        return blocks.reduce(0) { $0 + $1.payload.count }
     }
 
     /// Brings a DUT that may be inside a binary block back to line mode:

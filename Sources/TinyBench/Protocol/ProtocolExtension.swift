@@ -11,7 +11,7 @@ public enum ProtocolExtension: String, CaseIterable, Sendable {
     /// `processor=...`, `clock-hz=...`, `memory=...`, `framework=...`), so a
     /// modelled DUT behind a serial port is labelled as such.
     case device = "tb-device"
-    /// `tb-caps%` → `m-tb-caps-[binary-db,raw,device]`: the extensions the
+    /// `tb-caps%` → `m-tb-caps-[raw,device,binary-db]`: the extensions the
     /// DUT knows, asked once per connection (``DUTClient/negotiateTransfer()``).
     case capabilities = "tb-caps"
     /// `tb-db SIZE OFFSET LENGTH SHIFT%` + LENGTH raw bytes + CRC-32: one
@@ -19,8 +19,18 @@ public enum ProtocolExtension: String, CaseIterable, Sendable {
     /// ``binaryCapability``.
     case binaryBlock = "tb-db"
 
+    /// The name `tb-caps` lists for this extension; nil for `tb-caps` itself.
+    public var capabilityName: String? {
+        switch self {
+        case .raw: "raw"
+        case .device: "device"
+        case .capabilities: nil
+        case .binaryBlock: "binary-db"
+        }
+    }
+
     /// The `tb-caps` name of binary input blocks (`tb-db`).
-    public static let binaryCapability = "binary-db"
+    public static let binaryCapability = ProtocolExtension.binaryBlock.capabilityName!
 
     /// The reply line's prefix, e.g. `m-tb-raw-[`.
     public var replyPrefix: String { "m-\(rawValue)-[" }
