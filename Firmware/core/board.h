@@ -8,8 +8,9 @@
 void board_init(void);
 /* Blocks until every byte is on its way. */
 void board_write(const char *bytes, uint32_t count);
-/* Next received byte, or -1 when none is waiting. */
-int board_read(void);
+/* Copies up to `max` received bytes into `bytes` (the receive ring drained
+ * in one go); returns how many, 0 when none is waiting. */
+uint32_t board_read(uint8_t *bytes, uint32_t max);
 /* Sleeps until something may have arrived (an interrupt). */
 void board_wait(void);
 /* Microseconds since power-on, wrapping at 2^32. */

@@ -1,6 +1,7 @@
 /* The protocol core: an 80-character command buffer, `db` loading into a
  * 27 648-byte buffer, `infer N W` with warm-up and timestamps, results, and
- * the `tb-raw` extension. Messages and error strings are the reference
+ * the extensions `tb-caps`, `tb-raw` and `tb-db` (binary input blocks with a
+ * CRC-32, Docs/protocol.md). Messages and error strings are the reference
  * firmware's, byte for byte (and the emulated DUT's). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +20,33 @@ static int32_t buffer_size, buffer_position;
 static int have_results;
 static tb_timestamp_mode timestamp_mode;
 
+/* The binary block being received: its header text and numbers, and its
+ * payload + CRC staged here, so a damaged block never touches `buffer`. */
+static struct {
+    char header[TB_COMMAND_BUFFER + 1];
+    uint32_t size, offset, length, shift, received;
+} block;
+static uint8_t staging[TB_BLOCK_MAX + 4];
+static uint32_t crc_table[256];
+
 static void print(const char *line) {
     board_write(line, (uint32_t)strlen(line));
     board_write("\r\n", 2);
 }
 
+/* CRC-32 (IEEE, reflected, as zlib's crc32), continuing from `crc`. */
+static uint32_t crc32_update(uint32_t crc, const uint8_t *bytes, uint32_t count) {
+    crc = ~crc;
+    for (uint32_t i = 0; i < count; ++i) crc = crc_table[(crc ^ bytes[i]) & 0xFFu] ^ (crc >> 8);
+    return ~crc;
+}
+
 void dut_boot(tb_timestamp_mode mode) {
+    for (uint32_t n = 0; n < 256; ++n) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; ++k) c = c & 1u ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
     timestamp_mode = mode;
     print(mode == TB_TIMESTAMPS_ENERGY ? "m-timestamp-mode-energy" : "m-timestamp-mode-performance");
     print("m-init-done");
@@ -131,6 +153,61 @@ static void raw_output(void) {
     print("]");
 }
 
+/* A decimal number of at most 9 digits ending at a space or the end; -1 otherwise. */
+static int32_t number(const char **p) {
+    int32_t value = 0, digits = 0;
+    while (**p >= '0' && **p <= '9' && digits < 10) value = value * 10 + (*(*p)++ - '0'), ++digits;
+    if (digits == 0 || digits > 9 || (**p != ' ' && **p != 0)) return -1;
+    while (**p == ' ') ++*p;
+    return value;
+}
+
+/* `tb-db SIZE OFFSET LENGTH SHIFT` with 1 <= LENGTH <= TB_BLOCK_MAX: the
+ * block starts (its bytes follow the `%`). Anything else stays a command. */
+static int block_header(const char *text) {
+    if (strncmp(text, "tb-db ", 6) != 0) return 0;
+    const char *p = text + 6;
+    int32_t v[4];
+    for (int i = 0; i < 4; ++i) if ((v[i] = number(&p)) < 0) return 0;
+    if (*p != 0 || v[2] < 1 || v[2] > TB_BLOCK_MAX) return 0;
+    strcpy(block.header, text);
+    block.size = (uint32_t)v[0];
+    block.offset = (uint32_t)v[1];
+    block.length = (uint32_t)v[2];
+    block.shift = (uint32_t)v[3];
+    block.received = 0;
+    return 1;
+}
+
+/* A complete block: stored when its CRC matches and its numbers fit the input
+ * in progress, else rejected with nothing changed. */
+static void store_block(void) {
+    const uint32_t size = block.size, offset = block.offset, length = block.length, shift = block.shift;
+    const uint8_t *c = staging + length;
+    const uint32_t sent = (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
+    const uint32_t crc = crc32_update(crc32_update(0, (const uint8_t *)block.header, (uint32_t)strlen(block.header)), staging, length);
+    char line[96];
+    if (sent != crc) {
+        print("e-[tb-db: CRC mismatch, block discarded]");
+    } else if (size < 1 || size > TB_INPUT_BUFFER || offset + length > size) {
+        snprintf(line, sizeof line, "e-[tb-db: block outside the %d-byte input buffer]", TB_INPUT_BUFFER);
+        print(line);
+    } else if (shift > 0 && ((uint32_t)buffer_size != size || (uint32_t)buffer_position != size || shift > size || offset != size - shift)) {
+        snprintf(line, sizeof line, "e-[tb-db: no complete input of %lu bytes to slide]", (unsigned long)size);
+        print(line);
+    } else if (shift == 0 && offset > 0 && ((uint32_t)buffer_size != size || offset > (uint32_t)buffer_position)) {
+        snprintf(line, sizeof line, "e-[tb-db: block at %lu does not follow the %ld bytes held]", (unsigned long)offset, (long)buffer_position);
+        print(line);
+    } else {
+        if (shift > 0) memmove(buffer, buffer + shift, size - shift);
+        buffer_size = (int32_t)size;
+        memcpy(buffer + offset, staging, length);
+        buffer_position = (int32_t)(offset + length);
+        if (buffer_position == buffer_size) print("m-load-done");
+    }
+    print("m-ready");
+}
+
 static void execute(char *text) {
     char *name = strtok(text, " ");
     if (name && strcmp(name, "name") == 0) {
@@ -145,7 +222,7 @@ static void execute(char *text) {
     } else if (name && strcmp(name, "help") == 0) {
         print("ULPMark for tinyML Firmware V0.0.1");
         print("");
-        print("help, name, timestamp, db load N | db HH.. | db print, infer N [W], results, tb-raw");
+        print("help, name, timestamp, db load N | db HH.. | db print, infer N [W], results, tb-caps, tb-raw, tb-db");
     } else if (name && strcmp(name, "db") == 0) {
         char *sub = strtok(NULL, " ");
         db(sub, strtok(NULL, " "));
@@ -162,6 +239,10 @@ static void execute(char *text) {
         }
     } else if (name && strcmp(name, "tb-raw") == 0) {
         raw_output();
+    } else if (name && strcmp(name, "tb-caps") == 0) {
+        print("m-tb-caps-[raw,binary-db]");
+    } else if (name && strcmp(name, "tb-db") == 0) {
+        print("e-[tb-db: block length must be 1 to 4096]");
     } else {
         char line[TB_COMMAND_BUFFER + 32];
         snprintf(line, sizeof line, "e-[Unknown command: %s]", name ? name : "(null)");
@@ -170,12 +251,25 @@ static void execute(char *text) {
     print("m-ready");
 }
 
-void dut_receive(char byte) {
-    if (byte == '%') {
-        command[command_length] = 0;
-        command_length = 0;
-        execute(command);
-    } else if (command_length < TB_COMMAND_BUFFER) {
-        command[command_length++] = byte;
+void dut_receive(const uint8_t *bytes, uint32_t count) {
+    for (uint32_t i = 0; i < count; ++i) {
+        if (block.length > 0) {
+            /* Inside a binary block every byte is data, '%' included: copy the run. */
+            uint32_t run = block.length + 4 - block.received;
+            if (run > count - i) run = count - i;
+            memcpy(staging + block.received, bytes + i, run);
+            block.received += run;
+            i += run - 1;
+            if (block.received == block.length + 4) {
+                store_block();
+                block.length = 0;
+            }
+        } else if (bytes[i] == '%') {
+            command[command_length] = 0;
+            command_length = 0;
+            if (!block_header(command)) execute(command);
+        } else if (command_length < TB_COMMAND_BUFFER) {
+            command[command_length++] = (char)bytes[i];
+        }
     }
 }

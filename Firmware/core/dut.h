@@ -1,5 +1,6 @@
 /* The MLPerf Tiny / EEMBC DUT protocol (DESIGN §4), as the reference firmware
- * (internally_implemented.cpp) speaks it, plus TinyBench's `tb-raw` extension. */
+ * (internally_implemented.cpp) speaks it, plus TinyBench's extensions
+ * `tb-caps`, `tb-raw` and `tb-db` (binary input blocks; Docs/protocol.md). */
 #ifndef TB_DUT_H
 #define TB_DUT_H
 
@@ -8,13 +9,15 @@
 
 #define TB_COMMAND_BUFFER 80
 #define TB_INPUT_BUFFER 27648
+/* Longest payload of a `tb-db` binary block (BinaryBlock.maxLength on the host). */
+#define TB_BLOCK_MAX 4096
 
 typedef enum { TB_TIMESTAMPS_PERFORMANCE, TB_TIMESTAMPS_ENERGY } tb_timestamp_mode;
 
 /* Prints the boot banner. */
 void dut_boot(tb_timestamp_mode mode);
-/* Feeds one received byte; runs a command when it completes one. */
-void dut_receive(char byte);
+/* Feeds received bytes; runs each command (and stores each binary block) they complete. */
+void dut_receive(const uint8_t *bytes, uint32_t count);
 
 /* The benchmark's input handling and results (benchmark_io.c). */
 void th_load_tensor(const tb_model *model, int8_t *arena, const uint8_t *bytes, uint32_t count);

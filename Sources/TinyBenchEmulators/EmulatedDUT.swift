@@ -47,6 +47,11 @@ public final class EmulatedDUT: SerialDevice {
     public private(set) var timestamps = [Double]()
     /// UART speed charged for protocol traffic (8N1: 10 bits per byte).
     public let baud: Int
+    /// Whether `tb-caps` announces `binary-db` and `tb-db` blocks are accepted
+    /// (off: a DUT that loads inputs over hex only, like stock firmware).
+    public let binaryBlocks: Bool
+    /// The binary block being received: its header, the CRC so far and the bytes still due.
+    private var block: (header: BinaryBlock.Header, text: String, data: [UInt8])?
 
     /// What the DUT does on its clock, for an energy lab to turn into power
     /// and timestamp edges.
@@ -65,7 +70,7 @@ public final class EmulatedDUT: SerialDevice {
     ///   counter (tests start it near 2^32 to exercise wrap-around).
     public init(model: Model, benchmark: Benchmark, profile: BoardProfile = .nucleoL4R5ZITFLM,
                 timestampMode: TimestampMode = .performance, vendor: String = "TinyBench emulated DUT",
-                clockStartMicroseconds: Double = 0, baud: Int? = nil) throws {
+                clockStartMicroseconds: Double = 0, baud: Int? = nil, binaryBlocks: Bool = true) throws {
         interpreter = try Interpreter(model: model)
         adapter = try BenchmarkIO(benchmark: benchmark, interpreter: interpreter)
         self.benchmark = benchmark
@@ -73,6 +78,7 @@ public final class EmulatedDUT: SerialDevice {
         self.timestampMode = timestampMode
         self.vendor = vendor
         self.baud = baud ?? profile.baud
+        self.binaryBlocks = binaryBlocks
         inferenceMicroseconds = profile.inferenceMicroseconds(model)
         clockOrigin = clockStartMicroseconds
         clockMicroseconds = clockStartMicroseconds
@@ -86,6 +92,7 @@ public final class EmulatedDUT: SerialDevice {
     /// A reset: the input buffer and any partial command are lost, the banner is printed again.
     public func reset() -> [UInt8] {
         command.removeAll()
+        block = nil
         bufferSize = 0
         bufferPosition = 0
         lastResults = ""
@@ -100,10 +107,23 @@ public final class EmulatedDUT: SerialDevice {
         var out = [UInt8]()
         for byte in bytes {
             advance(byBytes: 1)
-            if byte == UInt8(ascii: "%") {
+            if var receiving = block {
+                // Inside a binary block every byte is data, `%` included.
+                receiving.data.append(byte)
+                block = receiving
+                if receiving.data.count == receiving.header.length + BinaryBlock.crcLength {
+                    block = nil
+                    out += emit(storeBlock(receiving.header, text: receiving.text, receiving.data) + ["m-ready"])
+                }
+            } else if byte == UInt8(ascii: "%") {
                 let line = String(decoding: command, as: UTF8.self)
                 command.removeAll(keepingCapacity: true)
-                out += execute(line)
+                if binaryBlocks, let header = BinaryBlock.Header(command: line) {
+                    block = (header, line, [])
+                    block?.data.reserveCapacity(header.length + BinaryBlock.crcLength)
+                } else {
+                    out += execute(line)
+                }
             } else if command.count < Self.commandBufferSize {
                 // Past 80 characters the reference overwrites a slot it then
                 // cuts off at the terminator: the command is the first 80.
@@ -131,6 +151,11 @@ public final class EmulatedDUT: SerialDevice {
         case "results": lines.append(lastResults.isEmpty ? adapter.emptyResults : lastResults)
         case ProtocolExtension.raw.rawValue:
             lines.append(ProtocolExtension.raw.replyPrefix + lastRawOutput.map { String(format: "%02x", $0) }.joined() + "]")
+        case ProtocolExtension.capabilities.rawValue:
+            let names = ProtocolExtension.allCases.filter { binaryBlocks || $0 != .binaryBlock }.compactMap(\.capabilityName)
+            lines.append(ProtocolExtension.capabilities.replyPrefix + names.joined(separator: ",") + "]")
+        case ProtocolExtension.binaryBlock.rawValue where binaryBlocks:
+            lines.append("e-[tb-db: block length must be 1 to \(BinaryBlock.maxLength)]")
         case ProtocolExtension.device.rawValue:
             var description = profile.deviceDescription
             description.summary = "emulated DUT (TinyRuntime + cost model of \(profile.name))"
@@ -189,6 +214,34 @@ public final class EmulatedDUT: SerialDevice {
             }
             return []
         }
+    }
+
+    /// A received binary block (header `text`, payload + CRC in `data`): stored
+    /// when its CRC matches and its numbers fit the input in progress, else
+    /// rejected with nothing changed (Docs/protocol.md, "Binary input blocks").
+    private func storeBlock(_ h: BinaryBlock.Header, text: String, _ data: [UInt8]) -> [String] {
+        let payload = Array(data.prefix(h.length))
+        guard CRC32.trailer(data.suffix(BinaryBlock.crcLength)) == CRC32.checksum(payload, initial: CRC32.checksum(Array(text.utf8))) else {
+            return ["e-[tb-db: CRC mismatch, block discarded]"]
+        }
+        guard h.size >= 1, h.size <= Self.inputBufferSize, h.offset + h.length <= h.size else {
+            return ["e-[tb-db: block outside the \(Self.inputBufferSize)-byte input buffer]"]
+        }
+        if h.shift > 0 {
+            guard bufferSize == h.size, bufferPosition == h.size, h.shift <= h.size, h.offset == h.size - h.shift else {
+                return ["e-[tb-db: no complete input of \(h.size) bytes to slide]"]
+            }
+            buffer.replaceSubrange(0..<(h.size - h.shift), with: buffer[h.shift..<h.size])
+        } else if h.offset == 0 {
+            bufferSize = h.size
+        } else {
+            guard bufferSize == h.size, h.offset <= bufferPosition else {
+                return ["e-[tb-db: block at \(h.offset) does not follow the \(bufferPosition) bytes held]"]
+            }
+        }
+        buffer.replaceSubrange(h.offset..<(h.offset + h.length), with: payload)
+        bufferPosition = h.offset + h.length
+        return bufferPosition == bufferSize ? ["m-load-done"] : []
     }
 
     private func infer(_ args: [String]) -> [String] {

@@ -41,6 +41,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds to wait for an inference beyond its expected length, 0.001 to 86400.") var inferTimeout = 30.0
     @Flag(help: "Skip the read-back of every loaded buffer, the second results reading and the repeated window measurement.")
     var noVerify = false
+    @Flag(help: "Send inputs as `db` hex commands, as to stock firmware, even to a DUT that offers binary blocks (tb-caps: binary-db).")
+    var hex = false
     @Flag(help: "Also write every byte sent to and received from the DUT, with its time, to trace.txt.gz beside each log.txt (log.txt sums up each input transfer in one line).")
     var trace = false
 
@@ -66,6 +68,7 @@ struct RunCommand: ParsableCommand {
             settings.minWindowSeconds = minWindowSeconds
             settings.targetWindowSeconds = minWindowSeconds * 1.5
             settings.verifyTransfers = !noVerify
+            settings.hexOnly = hex ? true : nil
             var request = RunRequest(benchmarks: benchmark.benchmarks, datasetRoot: datasetRoot, settings: settings, bench: bench)
             request.skipBenchmarksWithoutDUT = benchmark == .all
             request.timeouts = DUTClient.Timeouts(line: lineTimeout, infer: inferTimeout)

@@ -44,7 +44,7 @@ struct HarnessTests {
         let performance = try String(contentsOf: output.appendingPathComponent("kws/performance/results.txt"), encoding: .utf8)
         #expect(performance.contains("Median throughput is"))
         let log = try String(contentsOf: output.appendingPathComponent("kws/performance/log.txt"), encoding: .utf8)
-        #expect(log.contains("> load 490 bytes in 13 db commands, read back: identical") && log.contains("< m-lap-us-"))
+        #expect(log.contains("> load 490 bytes in 1 binary block") && log.contains("< m-lap-us-"))
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("kws/accuracy/results.json"))) as? [String: Any]
         #expect(((manifest?["manifest"] as? [String: Any])?["port"] as? String) == pty)
         // Paths are written as they are, not as "\/dev\/pts\/3".

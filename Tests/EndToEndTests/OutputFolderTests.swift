@@ -57,8 +57,11 @@ struct OutputFolderTests {
         try FileManager.default.copyItem(at: HarnessData.demo.appendingPathComponent("ad01"), to: root.appendingPathComponent("ad01"))
         let session = root.appendingPathComponent("session")
         // ad01 accuracy infers 196 windows per file over the serial code path
-        // (a pseudo-terminal): slow enough to remove the files after the first one.
-        let run = Task.detached { try CLI.run(["ad", "--mode", "accuracy", "--emulator", "pty", "--dataset", root.path, "--output", session.path]) }
+        // (a pseudo-terminal) with hex transfers read back: slow enough to
+        // remove the files after the first one.
+        let run = Task.detached {
+            try CLI.run(["ad", "--mode", "accuracy", "--emulator", "pty", "--hex", "--dataset", root.path, "--output", session.path])
+        }
         let samples = session.appendingPathComponent("ad/accuracy/samples.jsonl")
         let deadline = Date().addingTimeInterval(120)
         while ((try? String(contentsOf: samples, encoding: .utf8)) ?? "").isEmpty && Date() < deadline {

@@ -22,8 +22,8 @@ struct SessionFilesCommandTests {
     }
 
     /// The 32 demo AD files are 6,272 windows of 2,560 bytes: log.txt stays
-    /// under 1 MB with one line per transfer, and the trace has every `db`
-    /// command (none reads back: in process there is no wire to verify).
+    /// under 1 MB with one line per transfer, and the trace has every binary
+    /// block (a file's first window whole, the others slid by 512 bytes).
     @Test func anADAccuracyLogIsUnderOneMegabyteAndTheTraceHasEveryByte() throws {
         let out = Self.tempDir("ad-log")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -36,14 +36,17 @@ struct SessionFilesCommandTests {
         let logFile = folder.appendingPathComponent("log.txt")
         #expect(try Self.size(logFile) <= 1_000_000)
         let log = try String(contentsOf: logFile, encoding: .utf8)
-        #expect(log.components(separatedBy: "> load 2560 bytes in 68 db commands, not read back; > infer 1 0% < m-results-[").count - 1 == windows)
-        #expect(!log.contains("> db "))
+        let files = windows / 196
+        #expect(log.components(separatedBy: "> load 2560 bytes in 1 binary block; > infer 1 0% < m-results-[").count - 1 == files)
+        #expect(log.components(separatedBy: "> load 2560 bytes: 2048 kept (slid by 512), 512 in 1 binary block; > infer 1 0% < m-results-[").count - 1
+                == windows - files)
+        #expect(!log.contains("> db ") && !log.contains("> tb-db "))
         let trace = folder.appendingPathComponent("trace.txt.gz")
         let test = try CLI.runTool("/bin/gzip", ["-t", trace.path])
         #expect(test.status == 0, "\(test.stderr)")
-        #expect(try Self.count("> db load 2560%$", in: trace) == windows)
-        #expect(try Self.count("> db [0-9a-f]*%$", in: trace) == windows * 68)
-        #expect(try Self.count("> db print%$", in: trace) == 0)
+        #expect(try Self.count("> tb-db 2560 0 2560 0%", in: trace) == files)
+        #expect(try Self.count("> tb-db 2560 2048 512 512%", in: trace) == windows - files)
+        #expect(try Self.count("> db ", in: trace) == 0)
     }
 
     /// Without `--trace` there is no trace; `report --submission` copies
@@ -78,12 +81,13 @@ struct SessionFilesCommandTests {
     }
 
     /// A traced run killed with SIGKILL (no chance to close anything) leaves
-    /// a trace that gzip reads: only whole gzip members reach the file.
+    /// a trace that gzip reads: only whole gzip members reach the file (hex
+    /// transfers: the run lasts long enough to be killed in the middle).
     @Test func aKilledRunLeavesAReadableTrace() throws {
         let out = Self.tempDir("killed")
         defer { try? FileManager.default.removeItem(at: out) }
         let trace = out.appendingPathComponent("ad/accuracy/trace.txt.gz")
-        let (pid, _) = try CLI.start(["ad", "--mode", "accuracy", "--dataset", HarnessData.demo.path, "--output", out.path, "--trace"],
+        let (pid, _) = try CLI.start(["ad", "--mode", "accuracy", "--dataset", HarnessData.demo.path, "--output", out.path, "--trace", "--hex"],
                                      lines: 0)
         let deadline = Date().addingTimeInterval(120)
         while ((try? Self.size(trace)) ?? 0) < 200_000 && Date() < deadline { usleep(50_000) }

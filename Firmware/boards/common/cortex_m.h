@@ -9,8 +9,8 @@
 
 /* Copies .data, zeroes .bss, enables the FPU, runs main, then board_halt(0). */
 void reset_handler(void);
-/* Called by the port's receive interrupt for each byte; drops bytes when the
- * ring is full (the host's db chunks are far smaller). */
+/* Called by the port's receive interrupt for each byte: one store into the
+ * receive ring (8 KB, more than a binary block); drops bytes when it is full. */
 void board_received(uint8_t byte);
 /* Provided by the port: stop for good with an exit status. */
 void board_halt(int code) __attribute__((noreturn));

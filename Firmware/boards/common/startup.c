@@ -4,22 +4,27 @@
 
 #define CPACR TB_REG(0xE000ED88u)
 
-static volatile uint8_t rx_ring[1024];
+/* Power of two, and more than a whole binary block with its header and CRC,
+ * so a block arriving while the main loop is busy is never dropped. */
+#define RX_RING 8192u
+static volatile uint8_t rx_ring[RX_RING];
+/* Free-running counts of bytes stored and taken; their difference is the fill. */
 static volatile uint32_t rx_head, rx_tail;
 
 void board_received(uint8_t byte) {
-    const uint32_t next = (rx_head + 1) % sizeof rx_ring;
-    if (next != rx_tail) {
-        rx_ring[rx_head] = byte;
-        rx_head = next;
+    const uint32_t head = rx_head;
+    if (head - rx_tail < RX_RING) {
+        rx_ring[head & (RX_RING - 1)] = byte;
+        rx_head = head + 1;
     }
 }
 
-int board_read(void) {
-    if (rx_tail == rx_head) return -1;
-    const int byte = rx_ring[rx_tail];
-    rx_tail = (rx_tail + 1) % sizeof rx_ring;
-    return byte;
+uint32_t board_read(uint8_t *bytes, uint32_t max) {
+    const uint32_t head = rx_head;
+    uint32_t tail = rx_tail, count = 0;
+    while (tail != head && count < max) bytes[count++] = rx_ring[tail++ & (RX_RING - 1)];
+    rx_tail = tail;
+    return count;
 }
 
 void board_wait(void) {

@@ -77,6 +77,8 @@ final class DUTPassthrough: Transport {
     static let prefix = "[dut]: "
     let board: any Transport
     let endpoint: String
+    /// `dut X%` relays command text, so inputs go as hex.
+    var carriesBinary: Bool { false }
     private var command = [UInt8]()
     private var lines = LineReader()
 

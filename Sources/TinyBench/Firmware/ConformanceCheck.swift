@@ -40,10 +40,12 @@ public struct ConformanceCheck {
         }
     }
 
-    /// Runs every `NNN.in` / `NNN.out` pair of `cases` on the DUT behind `client`.
+    /// Runs every `NNN.in` / `NNN.out` pair of `cases` on the DUT behind `client`
+    /// (inputs as binary blocks when the DUT offers them).
     public func run(client: DUTClient, cases: URL, progress: ((Int, Int) -> Void)? = nil) throws -> (checked: Int, differences: [Difference]) {
         let names = try FileManager.default.contentsOfDirectory(atPath: cases.path).filter { $0.hasSuffix(".in") }.sorted()
         guard !names.isEmpty else { throw ConformanceCheckError.noCases(cases.path) }
+        client.negotiateTransfer()
         var differences = [Difference]()
         for (i, name) in names.enumerated() {
             progress?(i, names.count)

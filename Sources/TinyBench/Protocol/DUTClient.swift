@@ -86,7 +86,19 @@ public final class DUTClient {
     /// Called with the raw bytes of every write (`.sent`) and every read
     /// (`.received`) as they happen: the byte-level wire trace.
     public var wire: ((WireDirection, [UInt8]) -> Void)?
-    private var reader = LineReader()
+    /// How ``load(_:readBack:attempt:)`` sends inputs: hex until
+    /// ``negotiateTransfer()`` finds the `binary-db` extension.
+    public private(set) var inputTransfer = InputTransfer.hex
+    /// What the input transfers since the last reset put on the wire (a
+    /// session resets it at the start of each mode).
+    public var linkUsage = LinkUsage(transfer: .hex)
+    private var negotiated = false
+    /// Bytes written and read so far, for ``linkUsage``.
+    private var sentCount = 0, receivedCount = 0
+    /// The complete input the DUT holds after the last acknowledged binary
+    /// transfer (a slide starts from it), nil when not known for sure.
+    var held: [UInt8]?
+    var reader = LineReader()
 
     public init(transport: Transport, timeouts: Timeouts = Timeouts()) {
         self.transport = transport
@@ -101,30 +113,50 @@ public final class DUTClient {
     }
 
     /// ``command(_:timeout:)``, its lines given to ``log`` only when `logged`.
-    private func exchange(_ text: String, timeout: Double? = nil, logged: Bool) throws(DUTError) -> [String] {
+    func exchange(_ text: String, timeout: Double? = nil, logged: Bool) throws(DUTError) -> [String] {
         if let signal = interruption?.signal { throw .interrupted(command: text, signal: signal) }
         if logged { log?("> \(text)%") }
-        let sent = Array((text + "%").utf8)
+        try send(Array((text + "%").utf8))
+        return try awaitReady(text, timeout: timeout, logged: logged)
+    }
+
+    /// Writes bytes to the DUT, counted and traced.
+    func send(_ bytes: [UInt8]) throws(DUTError) {
         do {
-            try transport.write(sent)
+            try transport.write(bytes)
         } catch {
             throw .transport(error)
         }
-        wire?(.sent, sent)
+        sentCount += bytes.count
+        linkUsage.totalSentBytes += bytes.count
+        wire?(.sent, bytes)
+    }
+
+    /// Bytes from the DUT (empty when none came within `timeout`), counted and traced.
+    func receive(timeout: Duration) throws(DUTError) -> [UInt8] {
+        let bytes: [UInt8]
+        do {
+            bytes = try transport.read(timeout: timeout)
+        } catch {
+            throw .transport(error)
+        }
+        receivedCount += bytes.count
+        linkUsage.totalReceivedBytes += bytes.count
+        if !bytes.isEmpty { wire?(.received, bytes) }
+        return bytes
+    }
+
+    /// The reply to `text` (already sent): its lines up to (not including)
+    /// `m-ready`, waiting `timeout` (the line timeout by default), extended by every line.
+    func awaitReady(_ text: String, timeout: Double? = nil, logged: Bool) throws(DUTError) -> [String] {
         let limit = timeout ?? timeouts.line
         var lines = [String]()
         var deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
         while true {
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { throw .timeout(command: text, seconds: limit, lastLine: lines.last) }
-            let bytes: [UInt8]
-            do {
-                bytes = try transport.read(timeout: interruption == nil ? remaining : min(remaining, .milliseconds(100)))
-            } catch {
-                throw .transport(error)
-            }
+            let bytes = try receive(timeout: interruption == nil ? remaining : min(remaining, .milliseconds(100)))
             if let signal = interruption?.signal { throw .interrupted(command: text, signal: signal) }
-            if !bytes.isEmpty { wire?(.received, bytes) }
             for line in reader.feed(bytes) {
                 if logged { log?("< \(line)") }
                 if line == "m-ready" {
@@ -134,6 +166,7 @@ public final class DUTClient {
                     return lines
                 }
                 if line.hasPrefix("m-init-done") || line.hasPrefix("m-timestamp-mode-") {
+                    held = nil
                     throw .reset(command: text)
                 }
                 // Any line resets the per-line timeout: a long run keeps talking.
@@ -143,11 +176,34 @@ public final class DUTClient {
         }
     }
 
+    /// Asks `tb-caps` once per client (one client per connection) and
+    /// switches ``load(_:readBack:attempt:)`` to binary blocks when the DUT
+    /// lists `binary-db` and the transport carries any byte (an interface
+    /// board's passthrough carries text lines only). Stock firmware keeps hex,
+    /// and so does every DUT when `binary` is false (`--hex`).
+    @discardableResult
+    public func negotiateTransfer(binary: Bool = true) -> InputTransfer {
+        guard !negotiated else { return inputTransfer }
+        negotiated = true
+        if binary && transport.carriesBinary && capabilities().contains(ProtocolExtension.binaryCapability) {
+            inputTransfer = .binary
+            linkUsage = LinkUsage(transfer: .binary)
+        }
+        return inputTransfer
+    }
+
+    /// Starts counting ``linkUsage`` afresh (a new mode).
+    public func resetLinkUsage() {
+        linkUsage = LinkUsage(transfer: inputTransfer)
+    }
+
     /// Recovers from garbage or a half-sent command: a bare `%` ends whatever
     /// the DUT has buffered, then everything up to `m-ready` is drained.
+    /// With binary transfers the DUT may be inside a block: see ``resynchroniseBinary()``.
     public func resynchronise() throws(DUTError) {
+        if inputTransfer == .binary { return try resynchroniseBinary() }
         reader.reset()
-        if let dropped = try? transport.read(timeout: .milliseconds(50)), !dropped.isEmpty { wire?(.received, dropped) }
+        _ = try? receive(timeout: .milliseconds(50))
         do {
             _ = try command("")
         } catch .deviceError {
@@ -190,7 +246,27 @@ public final class DUTClient {
     /// naming the attempt when it is a retry (`attempt` > 1); lines the DUT
     /// sent that are not the transfer's acknowledgements are logged as they
     /// are. A read-back that differs throws after the line is logged.
+    /// With binary transfers (negotiated) the input goes as CRC-checked
+    /// blocks instead, which need no read-back (``loadBinary(_:attempt:)``).
+    /// Every transfer, failed or not, is added to ``linkUsage``.
     public func load(_ bytes: [UInt8], readBack: Bool = false, attempt: Int = 1) throws(DUTError) {
+        let (sent, received, started) = (sentCount, receivedCount, ContinuousClock.now)
+        var payload = 0
+        defer {
+            linkUsage.add(input: payload > 0 ? bytes.count : 0, payload: payload, sent: sentCount - sent,
+                          received: receivedCount - received, seconds: Self.seconds(ContinuousClock.now - started))
+        }
+        if inputTransfer == .binary {
+            payload = try loadBinary(bytes, attempt: attempt)
+        } else {
+            held = nil
+            try loadHex(bytes, readBack: readBack, attempt: attempt)
+            payload = bytes.count
+        }
+    }
+
+    /// `db load` + `db <hex>`, then (with `readBack`) `db print` and the comparison.
+    private func loadHex(_ bytes: [UInt8], readBack: Bool, attempt: Int) throws(DUTError) {
         let perCommand = Self.maxHexDigitsPerCommand / 2
         let chunks = (bytes.count + perCommand - 1) / perCommand
         let what = "load \(bytes.count) bytes in \(chunks) db commands" + (attempt > 1 ? " (attempt \(attempt))" : "")
@@ -236,14 +312,14 @@ public final class DUTClient {
 
     /// Lines of a transfer that are not its acknowledgements (chatter, a
     /// stray message): kept in the log, where a person looks for them.
-    private func logUnexpected(_ lines: [String]) {
+    func logUnexpected(_ lines: [String]) {
         for line in lines where !(line == "m-load-done" || line.hasPrefix("m-[Expecting ") || line.hasPrefix("m-buffer-")) {
             log?("< \(line)")
         }
     }
 
     /// `db print`: the DUT's input buffer as it holds it now.
-    private func bufferContents() throws(DUTError) -> [UInt8] {
+    func bufferContents() throws(DUTError) -> [UInt8] {
         let lines = try exchange("db print", logged: false)
         logUnexpected(lines)
         var bytes = [UInt8]()

@@ -11,6 +11,26 @@ public enum ProtocolExtension: String, CaseIterable, Sendable {
     /// `processor=...`, `clock-hz=...`, `memory=...`, `framework=...`), so a
     /// modelled DUT behind a serial port is labelled as such.
     case device = "tb-device"
+    /// `tb-caps%` → `m-tb-caps-[raw,device,binary-db]`: the extensions the
+    /// DUT knows, asked once per connection (``DUTClient/negotiateTransfer()``).
+    case capabilities = "tb-caps"
+    /// `tb-db SIZE OFFSET LENGTH SHIFT%` + LENGTH raw bytes + CRC-32: one
+    /// binary input block (``BinaryBlock``), used only when `tb-caps` lists
+    /// ``binaryCapability``.
+    case binaryBlock = "tb-db"
+
+    /// The name `tb-caps` lists for this extension; nil for `tb-caps` itself.
+    public var capabilityName: String? {
+        switch self {
+        case .raw: "raw"
+        case .device: "device"
+        case .capabilities: nil
+        case .binaryBlock: "binary-db"
+        }
+    }
+
+    /// The `tb-caps` name of binary input blocks (`tb-db`).
+    public static let binaryCapability = ProtocolExtension.binaryBlock.capabilityName!
 
     /// The reply line's prefix, e.g. `m-tb-raw-[`.
     public var replyPrefix: String { "m-\(rawValue)-[" }
@@ -42,6 +62,16 @@ extension DeviceDescription {
 }
 
 extension DUTClient {
+    /// The negotiated `tb-caps` question: the capability names the DUT lists
+    /// (`binary-db`, `raw`, `device`), empty when it does not know the command
+    /// (any stock firmware) or does not answer within `timeout` seconds.
+    public func capabilities(timeout: Double = 2) -> [String] {
+        let prefix = ProtocolExtension.capabilities.replyPrefix
+        guard let lines = try? command(ProtocolExtension.capabilities.rawValue, timeout: timeout),
+              let line = lines.first(where: { $0.hasPrefix(prefix) }) else { return [] }
+        return line.dropFirst(prefix.count).prefix { $0 != "]" }.split(separator: ",").map(String.init)
+    }
+
     /// The negotiated `tb-device` extension: the DUT's own description, or
     /// nil when it does not know the extension (any stock firmware).
     public func deviceDescription() throws(DUTError) -> DeviceDescription? {

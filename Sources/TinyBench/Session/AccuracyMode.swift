@@ -20,6 +20,8 @@ struct AccuracyReport: Codable {
     var top1: Double?
     var auc: Double?
     var classification: ClassificationReport?
+    /// What the input transfers put on the link (nil in older sessions).
+    var link: LinkUsage?
     /// True when a stop request ended the run early: `samples` holds those that completed (nil in older sessions).
     var interrupted: Bool?
 }
@@ -83,12 +85,12 @@ extension Session {
             // Without a failure every file has its sample.
             let samples = queue.samples.compactMap { $0 }
             progress?(total, total, "accuracy done")
-            return try accuracyReport(samples, record: record)
+            return try accuracyReport(samples, link: linkUsage(peers), record: record)
         } interrupted: { signal in
             let samples = queue.samples.compactMap { $0 }
             try record.writeResults([interruptedLine(.accuracy, signal: signal, completed: samples.count, of: total, "samples")])
             try record.writeJSON(AccuracyReport(manifest: manifest, settings: settings, samples: samples, top1: nil, auc: nil,
-                                                classification: nil, interrupted: true))
+                                                classification: nil, link: linkUsage(peers), interrupted: true))
         }
     }
 
@@ -160,11 +162,16 @@ extension Session {
     /// `m-lap-us` timestamps (performance logs keep every one).
     static let accuracyRoutine = ["< m-ready", "< m-warmup-start-", "< m-warmup-done", "< m-infer-start-", "< m-infer-done", "< m-lap-us-"]
 
-    private func accuracyReport(_ samples: [AccuracySample], record: ModeRecord) throws -> ModeResult {
+    /// The link usage of this run's DUTs together.
+    private func linkUsage(_ peers: [AccuracyPeer]) -> LinkUsage {
+        peers.reduce(client.linkUsage) { $0 + $1.session.client.linkUsage }
+    }
+
+    private func accuracyReport(_ samples: [AccuracySample], link: LinkUsage, record: ModeRecord) throws -> ModeResult {
         let name = benchmark.shortName
         var lines = [String]()
         var result = ModeResult(mode: .accuracy, folder: record.folder)
-        var report = AccuracyReport(manifest: manifest, settings: settings, samples: samples, top1: nil, auc: nil, classification: nil)
+        var report = AccuracyReport(manifest: manifest, settings: settings, samples: samples, top1: nil, auc: nil, classification: nil, link: link)
         switch benchmark.metric {
         case .top1(let target):
             let c = ClassificationReport(classes: benchmark.classes, pairs: samples.map { ($0.label, $0.predicted ?? -1) })

@@ -18,6 +18,8 @@ struct EnergyReport: Codable {
     var medianPowerWatts: Double?
     var valid: Bool
     var problems: [String]
+    /// What the input transfers put on the link (nil in older sessions).
+    var link: LinkUsage?
     /// True when a stop request ended the run early (nil in older sessions).
     var interrupted: Bool?
 }
@@ -57,7 +59,7 @@ extension Session {
         } interrupted: { signal in
             try record.writeResults([interruptedLine(.energy, signal: signal, completed: windows.count, of: settings.windows, "windows")])
             try record.writeJSON(EnergyReport(manifest: manifest, settings: settings, windows: windows, valid: false,
-                                              problems: ["interrupted by \(Interruption.name(signal))"], interrupted: true))
+                                              problems: ["interrupted by \(Interruption.name(signal))"], link: client.linkUsage, interrupted: true))
         }
     }
 
@@ -182,7 +184,7 @@ extension Session {
         }
         try record.writeResults(lines)
         try record.writeJSON(EnergyReport(manifest: manifest, settings: settings, windows: windows, medianMicrojoulesPerInference: median,
-                                          medianPowerWatts: power, valid: valid, problems: problems))
+                                          medianPowerWatts: power, valid: valid, problems: problems, link: client.linkUsage))
         return result
     }
 

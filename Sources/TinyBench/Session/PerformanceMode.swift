@@ -23,6 +23,8 @@ struct PerformanceReport: Codable {
     var latencyMilliseconds: Double?
     var statistics: WindowStatistics?
     var compliant: Bool
+    /// What the input transfers put on the link (nil in older sessions).
+    var link: LinkUsage?
     /// True when a stop request ended the run early (nil in older sessions).
     var interrupted: Bool?
 }
@@ -47,7 +49,8 @@ extension Session {
             var lines = windows.enumerated().map { windowLine($0, $1) }
             lines.append(interruptedLine(.performance, signal: signal, completed: windows.count, of: settings.windows, "windows"))
             try record.writeResults(lines)
-            try record.writeJSON(PerformanceReport(manifest: manifest, settings: settings, windows: windows, compliant: false, interrupted: true))
+            try record.writeJSON(PerformanceReport(manifest: manifest, settings: settings, windows: windows, compliant: false,
+                                                   link: client.linkUsage, interrupted: true))
         }
     }
 
@@ -103,7 +106,7 @@ extension Session {
         try record.writeResults(lines)
         try record.writeJSON(PerformanceReport(manifest: manifest, settings: settings, windows: windows,
                                                medianThroughput: stats.median, latencyMilliseconds: 1000 / stats.median,
-                                               statistics: stats, compliant: compliant))
+                                               statistics: stats, compliant: compliant, link: client.linkUsage))
         var result = ModeResult(mode: .performance, folder: record.folder)
         result.throughput = stats.median
         result.latencyMilliseconds = 1000 / stats.median

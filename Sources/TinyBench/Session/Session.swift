@@ -95,6 +95,7 @@ public final class Session {
         let record = try ModeRecord(folder: output.appendingPathComponent(benchmark.shortName).appendingPathComponent(mode.rawValue),
                                     resume: resume, wireTrace: wireTrace)
         client.log = { record.log.write($0) }
+        client.resetLinkUsage()
         if let trace = record.trace { client.wire = { trace.record($0, $1) } }
         if resume { record.log.write("# resumed: \(record.previousLines.count) record(s) of the interrupted run kept") }
         return record
@@ -102,6 +103,7 @@ public final class Session {
 
     /// Detaches the client from a mode's files and completes its trace.
     func closeRecord(_ record: ModeRecord) {
+        if client.linkUsage.sentBytes > 0 { record.log.write("# \(client.linkUsage.summary)") }
         client.log = nil
         client.wire = nil
         record.trace?.close()
@@ -160,9 +162,12 @@ public final class Session {
                                         attempts: max(settings.attemptsPerSample, 1), behindInterfaceBoard: manifest.interfaceBoard != nil)
         }
         manifest.dut = identity
+        let transfer = client.negotiateTransfer(binary: settings.hexOnly != true)
+        client.resetLinkUsage()
         // The endpoint carries the baud rate an RFC 2217 server acknowledged.
         log.write("# port: \(client.transport.endpoint)")
         log.write("# DUT: \(identity.name), \(identity.profile), model \(identity.model); \(manifest.device.summary)")
+        log.write("# inputs: " + (transfer == .binary ? "binary blocks with CRC-32 (tb-db, negotiated with tb-caps)" : "db hex commands"))
         guard identity.model == benchmark.id else { throw SessionError.wrongModel(dut: identity.model, requested: benchmark.id) }
         return identity
     }

@@ -45,6 +45,9 @@ public struct SessionSettings: Sendable, Codable {
     /// measures each window twice: a byte corrupted on the line then causes a
     /// retry instead of a wrong answer.
     public var verifyTransfers = true
+    /// Inputs go as `db` hex commands even to a DUT that offers binary blocks
+    /// (`tb-caps` lists `binary-db`); nil or false: binary when offered.
+    public var hexOnly: Bool?
     /// Energy mode: after the DUT finished, how long the monitor may deliver
     /// nothing new before the trace is taken as it is (missing edges then
     /// make the window invalid).

@@ -14,11 +14,16 @@ public protocol Transport: AnyObject {
     /// once (an in-process emulated DUT), so read-back verification would
     /// only cost time.
     var isLossless: Bool { get }
+    /// Whether any byte value reaches the DUT as it is (binary input blocks
+    /// need it); false for links that carry text lines only, such as an
+    /// interface board's `dut` passthrough.
+    var carriesBinary: Bool { get }
 }
 
 extension Transport {
     /// Anything with a line can lose or corrupt a byte.
     public var isLossless: Bool { false }
+    public var carriesBinary: Bool { true }
 }
 
 /// Transport failures, phrased for the person at the keyboard.
