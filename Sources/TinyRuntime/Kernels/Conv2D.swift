@@ -5,11 +5,13 @@
 /// clamped to the fused activation's range. Padding positions contribute zero.
 /// Eval widens the input once to float with the zero point removed, into a
 /// buffer with a border of zeros wide enough for every tap (a padding position
-/// then contributes `0 · w`, as in TFLM). Four output pixels at a time are
-/// multiplied with the weights packed in prepare through ``PanelGEMM``, which
-/// reads each receptive field in place, one run of contiguous values per
-/// filter row (no im2col copy); a last block of fewer than four pixels repeats
-/// its last pixel and drops the repeats.
+/// then contributes `0 · w`, as in TFLM). Groups of up to ``groupPixels``
+/// output pixels are multiplied with the weights packed in prepare through
+/// ``PanelGEMM``, one panel of 16 channels over the whole group (four pixels
+/// at a time) before the next, so a panel is read from memory once per group;
+/// receptive fields are read in place, one run of contiguous values per filter
+/// row (no im2col copy). A last block of fewer than four pixels repeats its
+/// last pixel and drops the repeats.
 final class Conv2D: PreparedKernel {
     private let input: UnsafePointer<Int8>
     private let output: UnsafeMutablePointer<Int8>
@@ -20,7 +22,8 @@ final class Conv2D: PreparedKernel {
     /// Where each run of a receptive field starts, in floats from its first value.
     private let segmentOffsets: Scratch<Int>
     private let segments: PanelGEMM.Segments
-    private let accumulators: Scratch<Int32>   // [4][paddedChannels]
+    private let accumulators: Scratch<Int32>   // [groupPixels][paddedChannels]
+    static let groupPixels = 64
     private let inputZeroPoint: Int32
     private let outputZeroPoint: Int32
     private let range: (min: Int32, max: Int32)
@@ -68,7 +71,7 @@ final class Conv2D: PreparedKernel {
             requantization: ChannelRequantization(requantizers),
             widened: Scratch(count: h.paddedExtent * w.paddedExtent * ic, value: 0),
             segmentOffsets: Scratch(offsets, padding: 0), segmentLength: length / offsets.count,
-            accumulators: Scratch(count: 4 * padded, value: 0),
+            accumulators: Scratch(count: groupPixels * padded, value: 0),
             inputZeroPoint: iq.zeroPoint, outputZeroPoint: oq.zeroPoint, range: range,
             h: h, w: w, batches: input.shape[0], inChannels: ic, outChannels: oc, paddedChannels: padded)
         kernel.plan = .convolution(ConvolutionPlan(c, geometry: (h, w), batches: input.shape[0], depthMultiplier: 0,
@@ -103,19 +106,31 @@ final class Conv2D: PreparedKernel {
 
     func eval() {
         let pixels = h.output * w.output
+        let depth = segments.count * segments.length
         let acc = accumulators.pointer
         for b in 0..<batches {
             widen(input + b * h.input * w.input * inChannels)
             let out = output + b * pixels * outChannels
-            var p = 0
-            while p < pixels {
-                let rows = min(4, pixels - p), last = p + rows - 1
-                let x = (field(p), field(min(p + 1, last)), field(min(p + 2, last)), field(min(p + 3, last)))
-                PanelGEMM.fourRows(x, segments, weights.pointer, channels: paddedChannels, bias: bias.pointer, out: acc)
-                requantization.requantize(acc, rows: rows, accStride: paddedChannels, count: outChannels,
-                                          zeroPoint: outputZeroPoint, range: range, into: out + p * outChannels,
+            var group = 0
+            while group < pixels {
+                let end = min(group + Self.groupPixels, pixels)
+                var c = 0
+                while c < paddedChannels {
+                    let width = min(PanelGEMM.width, paddedChannels - c)
+                    var p = group
+                    while p < end {
+                        let last = min(p + 3, end - 1)
+                        let x = (field(p), field(min(p + 1, last)), field(min(p + 2, last)), field(last))
+                        PanelGEMM.fourRows(x, segments, panel: weights.pointer + c * depth, width: width, bias: bias.pointer + c,
+                                           out: acc + (p - group) * paddedChannels + c, outStride: paddedChannels)
+                        p += 4
+                    }
+                    c += width
+                }
+                requantization.requantize(acc, rows: end - group, accStride: paddedChannels, count: outChannels,
+                                          zeroPoint: outputZeroPoint, range: range, into: out + group * outChannels,
                                           outStride: outChannels)
-                p += rows
+                group = end
             }
         }
     }

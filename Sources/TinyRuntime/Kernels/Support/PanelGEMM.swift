@@ -7,7 +7,8 @@
 /// independent accumulators, enough to cover the FMA latency, and each
 /// iteration does two weight loads and four broadcasts for eight multiply-adds.
 /// A last panel of only 8 channels (channel counts that are 8 mod 16) runs four
-/// rows times eight channels.
+/// rows times eight channels. The caller runs one panel over many rows before
+/// the next, so the panel stays in cache while it is reused.
 ///
 /// A row is not copied into a patch: it is read in place as ``Segments``, runs
 /// of contiguous floats at fixed offsets from the row's first element (for a
@@ -39,19 +40,15 @@ enum PanelGEMM {
         return out
     }
 
-    /// For the four rows `x`: `out[r · channels + c] = bias[c] + Σ_k x[r][k] · w[k][c]`
-    /// for every channel `c` of the packed weights (`channels` padded to a multiple of 8).
+    /// For the four rows `x` and the panel of `width` (16 or 8) channels at
+    /// `panel`: `out[r · outStride + c] = bias[c] + Σ_k x[r][k] · w[k][c]`.
     @inline(__always)
-    static func fourRows(_ x: Rows, _ segments: Segments, _ w: UnsafePointer<Float>, channels: Int,
-                         bias: UnsafePointer<Int32>, out: UnsafeMutablePointer<Int32>) {
-        let depth = segments.count * segments.length
-        var c = 0
-        while c + width <= channels {
-            sixteen(x, segments, w + c * depth, bias: bias + c, out: out + c, outStride: channels)
-            c += width
-        }
-        if c < channels {
-            eight(x, segments, w + c * depth, bias: bias + c, out: out + c, outStride: channels)
+    static func fourRows(_ x: Rows, _ segments: Segments, panel: UnsafePointer<Float>, width: Int,
+                         bias: UnsafePointer<Int32>, out: UnsafeMutablePointer<Int32>, outStride: Int) {
+        if width == Self.width {
+            sixteen(x, segments, panel, bias: bias, out: out, outStride: outStride)
+        } else {
+            eight(x, segments, panel, bias: bias, out: out, outStride: outStride)
         }
     }
 
