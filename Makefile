@@ -53,7 +53,7 @@ endif
 demo: release
 	@Scripts/demo
 
-## bench: runtime speed against TFLM's reference kernels (see Docs/PERFORMANCE.md)
+## bench: runtime speed against TFLM's reference kernels and LiteRT (ruy, XNNPACK) (see Docs/PERFORMANCE.md)
 bench: release
 	@Benchmarks/runtime/run
 

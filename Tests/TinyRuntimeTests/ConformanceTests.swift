@@ -5,7 +5,7 @@ import TinyRuntime
 /// Every golden case of ../shared/conformance, byte for byte.
 @Suite(.enabled(if: SharedConformance.isAvailable, SharedConformance.skipReason))
 struct ConformanceTests {
-    @Test(arguments: SharedConformance.models)
+    @Test(arguments: SharedConformance.goldenModels)
     func everyCaseMatchesTFLM(model name: String) throws {
         let manifest = try SharedConformance.manifest(name)
         let interpreter = try Interpreter(model: SharedConformance.model(name))
@@ -21,7 +21,7 @@ struct ConformanceTests {
 
     /// Each dumped intermediate tensor, in operator order, so a failure names
     /// the first operator that diverges.
-    @Test(arguments: SharedConformance.models)
+    @Test(arguments: SharedConformance.goldenModels)
     func everyIntermediateTensorMatchesTFLM(model name: String) throws {
         let manifest = try SharedConformance.manifest(name)
         let model = try SharedConformance.model(name)

@@ -11,6 +11,11 @@ enum SharedConformance {
     static var isAvailable: Bool { SharedData.isAvailable }
     static let skipReason = Comment(rawValue: SharedData.skipReason)
     static let models = SharedData.models
+    /// Every model with golden cases: the four references and, where present,
+    /// the further MLPerf Tiny models (sww01, ic02) the runtime also runs.
+    static let goldenModels = models + ["sww01", "ic02"].filter { name in
+        directory.map { FileManager.default.fileExists(atPath: $0.appendingPathComponent("\(name)/manifest.json").path) } ?? false
+    }
 
     struct Manifest: Decodable {
         struct Case: Decodable {

@@ -3,9 +3,12 @@
 /// TFLM's int8 `Add`: both inputs lose their zero points, are shifted left by
 /// 20 bits and rescaled to a common scale (twice the larger input scale), then
 /// summed and rescaled to the output, each step with TFLM's two-step rounding.
+/// The result depends only on the pair of int8 inputs, so prepare tabulates it
+/// for all 65 536 pairs and eval only looks it up.
 final class Add: PreparedKernel {
     private let operands: BinaryOperands
-    private let aScale: Requantizer, bScale: Requantizer, outScale: Requantizer
+    /// The output for inputs `(x, y)` at `UInt8(bitPattern: x) << 8 | UInt8(bitPattern: y)`.
+    private let table: Scratch<Int8>
     static let leftShift: Int32 = 20
     let plan: LayerPlan?
 
@@ -23,23 +26,22 @@ final class Add: PreparedKernel {
                                 firstMultiplier: FixedPointMultiplier(a), secondMultiplier: FixedPointMultiplier(b),
                                 outputMultiplier: FixedPointMultiplier(out), activationMin: operands.range.min, activationMax: operands.range.max))
         }
-        return Add(operands: operands, aScale: a, bScale: b, outScale: out, plan: plan)
+        let scaledA = (0..<256).map { a.apply((operands.aOffset &+ Int32(Int8(truncatingIfNeeded: $0))) &<< leftShift) }
+        let scaledB = (0..<256).map { b.apply((operands.bOffset &+ Int32(Int8(truncatingIfNeeded: $0))) &<< leftShift) }
+        let table = (0..<65_536).map { i in
+            operands.clamp(out.apply(scaledA[i >> 8] &+ scaledB[i & 255]) &+ operands.outputOffset)
+        }
+        return Add(operands: operands, table: Scratch(table, padding: 0), plan: plan)
     }
 
-    private init(operands: BinaryOperands, aScale: Requantizer, bScale: Requantizer, outScale: Requantizer, plan: LayerPlan?) {
+    private init(operands: BinaryOperands, table: Scratch<Int8>, plan: LayerPlan?) {
         self.operands = operands
-        self.aScale = aScale
-        self.bScale = bScale
-        self.outScale = outScale
+        self.table = table
         self.plan = plan
     }
 
     func eval() {
-        let o = operands
-        o.map { x, y in
-            let sx = aScale.apply((o.aOffset &+ Int32(x)) &<< Add.leftShift)
-            let sy = bScale.apply((o.bOffset &+ Int32(y)) &<< Add.leftShift)
-            return o.clamp(outScale.apply(sx &+ sy) &+ o.outputOffset)
-        }
+        let t = table.pointer
+        operands.map { x, y in t[Int(UInt8(bitPattern: x)) << 8 | Int(UInt8(bitPattern: y))] }
     }
 }

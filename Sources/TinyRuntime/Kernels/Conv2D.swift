@@ -3,26 +3,32 @@
 /// Arithmetic of TFLM's reference `ConvPerChannel`: the accumulator is
 /// `bias + Σ (x - inputZeroPoint) · w`, requantized per output channel and
 /// clamped to the fused activation's range. Padding positions contribute zero.
-/// Eval widens the input once to float with the zero point removed, gathers
-/// the receptive fields of up to four output pixels (1x1 stride-1 convolutions
-/// read the widened input in place) and multiplies them with the transposed
-/// weights through ``ExactGEMM``.
+/// Eval widens the input once to float with the zero point removed, into a
+/// buffer with a border of zeros wide enough for every tap (a padding position
+/// then contributes `0 · w`, as in TFLM). Groups of up to ``groupPixels``
+/// output pixels are multiplied with the weights packed in prepare through
+/// ``PanelGEMM``, one panel of 16 channels over the whole group (four pixels
+/// at a time) before the next, so a panel is read from memory once per group;
+/// receptive fields are read in place, one run of contiguous values per filter
+/// row (no im2col copy). A last block of fewer than four pixels repeats its
+/// last pixel and drops the repeats.
 final class Conv2D: PreparedKernel {
     private let input: UnsafePointer<Int8>
     private let output: UnsafeMutablePointer<Int8>
-    private let weights: Scratch<Float>        // [k][paddedChannels]
+    private let weights: Scratch<Float>        // PanelGEMM panels
     private let bias: Scratch<Int32>           // [paddedChannels]
-    private let requantizers: [Requantizer]
-    private let widened: Scratch<Float>        // [y][x][inChannels]
-    private let patches: Scratch<Float>        // [4][patchLength]
-    private let accumulators: Scratch<Int32>   // [4][paddedChannels]
+    private let requantization: ChannelRequantization
+    private let widened: Scratch<Float>        // [border + y][border + x][inChannels]
+    /// Where each run of a receptive field starts, in floats from its first value.
+    private let segmentOffsets: Scratch<Int>
+    private let segments: PanelGEMM.Segments
+    private let accumulators: Scratch<Int32>   // [groupPixels][paddedChannels]
+    static let groupPixels = 64
     private let inputZeroPoint: Int32
     private let outputZeroPoint: Int32
     private let range: (min: Int32, max: Int32)
     private let h: SpatialGeometry, w: SpatialGeometry
-    private let batches: Int, inChannels: Int, outChannels: Int, paddedChannels: Int, patchLength: Int
-    /// Whether every receptive field is one input pixel (1x1, stride 1, no padding).
-    private let pointwise: Bool
+    private let batches: Int, inChannels: Int, outChannels: Int, paddedChannels: Int
     private(set) var plan: LayerPlan?
 
     static func prepare(_ c: KernelContext) throws(ModelError) -> Conv2D {
@@ -53,33 +59,39 @@ final class Conv2D: PreparedKernel {
         let bias = try c.bias(at: 2, channels: oc)
         let requantizers = try c.channelRequantizers(input: input, filter: filter, output: output, channels: oc)
         let range = FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint)
+        // One run per filter row when a row's taps are adjacent, else one per tap.
+        let rowFloats = w.paddedExtent * ic
+        let offsets = dilationW == 1
+            ? (0..<kh).map { $0 * dilationH * rowFloats }
+            : (0..<(kh * kw)).map { ($0 / kw) * dilationH * rowFloats + ($0 % kw) * dilationW * ic }
         let kernel = Conv2D(
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
-            weights: Scratch(ExactGEMM.packTransposed(try c.int8Constant(filter), channels: oc, depth: length, as: Float.self), padding: 0),
+            weights: Scratch(PanelGEMM.pack(try c.int8Constant(filter), channels: oc, depth: length), padding: 0),
             bias: Scratch(bias + [Int32](repeating: 0, count: padded - oc), padding: 0),
-            requantizers: requantizers,
-            widened: Scratch(count: input.shape[1] * input.shape[2] * ic, value: 0),
-            patches: Scratch(count: 4 * length, value: 0), accumulators: Scratch(count: 4 * padded, value: 0),
+            requantization: ChannelRequantization(requantizers),
+            widened: Scratch(count: h.paddedExtent * w.paddedExtent * ic, value: 0),
+            segmentOffsets: Scratch(offsets, padding: 0), segmentLength: length / offsets.count,
+            accumulators: Scratch(count: groupPixels * padded, value: 0),
             inputZeroPoint: iq.zeroPoint, outputZeroPoint: oq.zeroPoint, range: range,
-            h: h, w: w, batches: input.shape[0], inChannels: ic, outChannels: oc, paddedChannels: padded,
-            patchLength: length, pointwise: kh == 1 && kw == 1 && strideH == 1 && strideW == 1)
+            h: h, w: w, batches: input.shape[0], inChannels: ic, outChannels: oc, paddedChannels: padded)
         kernel.plan = .convolution(ConvolutionPlan(c, geometry: (h, w), batches: input.shape[0], depthMultiplier: 0,
                                                    zeroPoints: (iq.zeroPoint, oq.zeroPoint), range: range, requantizers: requantizers))
         return kernel
     }
 
     private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Float>,
-                 bias: Scratch<Int32>, requantizers: [Requantizer], widened: Scratch<Float>, patches: Scratch<Float>,
-                 accumulators: Scratch<Int32>, inputZeroPoint: Int32, outputZeroPoint: Int32,
-                 range: (min: Int32, max: Int32), h: SpatialGeometry, w: SpatialGeometry, batches: Int,
-                 inChannels: Int, outChannels: Int, paddedChannels: Int, patchLength: Int, pointwise: Bool) {
+                 bias: Scratch<Int32>, requantization: ChannelRequantization, widened: Scratch<Float>,
+                 segmentOffsets: Scratch<Int>, segmentLength: Int, accumulators: Scratch<Int32>,
+                 inputZeroPoint: Int32, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
+                 h: SpatialGeometry, w: SpatialGeometry, batches: Int, inChannels: Int, outChannels: Int, paddedChannels: Int) {
         self.input = input
         self.output = output
         self.weights = weights
         self.bias = bias
-        self.requantizers = requantizers
+        self.requantization = requantization
         self.widened = widened
-        self.patches = patches
+        self.segmentOffsets = segmentOffsets
+        segments = PanelGEMM.Segments(offsets: segmentOffsets.pointer, count: segmentOffsets.count, length: segmentLength)
         self.accumulators = accumulators
         self.inputZeroPoint = inputZeroPoint
         self.outputZeroPoint = outputZeroPoint
@@ -90,68 +102,52 @@ final class Conv2D: PreparedKernel {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.paddedChannels = paddedChannels
-        self.patchLength = patchLength
-        self.pointwise = pointwise
     }
 
     func eval() {
         let pixels = h.output * w.output
-        let xf = widened.pointer
+        let depth = segments.count * segments.length
         let acc = accumulators.pointer
-        requantizers.withUnsafeBufferPointer { rq in
-            for b in 0..<batches {
-                let image = input + b * h.input * w.input * inChannels
-                ExactGEMM.widen(image, to: xf, count: h.input * w.input * inChannels, zeroPoint: inputZeroPoint)
-                let out = output + b * pixels * outChannels
-                var p = 0
-                while p < pixels {
-                    let rows = min(4, pixels - p)
-                    let x: UnsafePointer<Float>
-                    if pointwise {
-                        x = UnsafePointer(xf + p * inChannels)
-                    } else {
-                        for r in 0..<rows { gather(pixel: p + r, into: patches.pointer + r * patchLength) }
-                        x = UnsafePointer(patches.pointer)
+        for b in 0..<batches {
+            widen(input + b * h.input * w.input * inChannels)
+            let out = output + b * pixels * outChannels
+            var group = 0
+            while group < pixels {
+                let end = min(group + Self.groupPixels, pixels)
+                var c = 0
+                while c < paddedChannels {
+                    let width = min(PanelGEMM.width, paddedChannels - c)
+                    var p = group
+                    while p < end {
+                        let last = min(p + 3, end - 1)
+                        let x = (field(p), field(min(p + 1, last)), field(min(p + 2, last)), field(last))
+                        PanelGEMM.fourRows(x, segments, panel: weights.pointer + c * depth, width: width, bias: bias.pointer + c,
+                                           out: acc + (p - group) * paddedChannels + c, outStride: paddedChannels)
+                        p += 4
                     }
-                    ExactGEMM.multiply(x, xStride: patchLength, rows: rows, depth: patchLength, weights.pointer,
-                                       channels: paddedChannels, bias: bias.pointer, out: acc)
-                    for r in 0..<rows {
-                        Requantizer.requantize(acc + r * paddedChannels, count: outChannels, with: rq,
-                                               zeroPoint: outputZeroPoint, range: range, into: out + (p + r) * outChannels)
-                    }
-                    p += rows
+                    c += width
                 }
+                requantization.requantize(acc, rows: end - group, accStride: paddedChannels, count: outChannels,
+                                          zeroPoint: outputZeroPoint, range: range, into: out + group * outChannels,
+                                          outStride: outChannels)
+                group = end
             }
         }
     }
 
-    /// Copies the receptive field of output pixel `pixel` from the widened
-    /// input, padding positions as 0, in filter order (ky, kx, channel).
+    /// The first value of output pixel `pixel`'s receptive field in the widened input.
     @inline(__always)
-    private func gather(pixel: Int, into patch: UnsafeMutablePointer<Float>) {
-        let ic = inChannels
+    private func field(_ pixel: Int) -> UnsafePointer<Float> {
         let oy = pixel / w.output, ox = pixel % w.output
-        let y0 = oy * h.stride - h.padBefore
-        let x0 = ox * w.stride - w.padBefore
-        var dst = patch
-        for ky in 0..<h.filter {
-            let y = y0 + ky * h.dilation
-            let rowInside = y >= 0 && y < h.input
-            for kx in 0..<w.filter {
-                let x = x0 + kx * w.dilation
-                if rowInside && x >= 0 && x < w.input {
-                    let src = widened.pointer + (y * w.input + x) * ic
-                    // A call to memmove costs more than copying a few channels.
-                    if ic < 16 {
-                        for i in 0..<ic { dst[i] = src[i] }
-                    } else {
-                        dst.update(from: src, count: ic)
-                    }
-                } else {
-                    for i in 0..<ic { dst[i] = 0 }
-                }
-                dst += ic
-            }
+        return UnsafePointer(widened.pointer + (oy * h.stride * w.paddedExtent + ox * w.stride) * inChannels)
+    }
+
+    /// The image minus the zero point, as floats, inside the zero border.
+    private func widen(_ image: UnsafePointer<Int8>) {
+        let rowValues = w.input * inChannels
+        for y in 0..<h.input {
+            ExactGEMM.widen(image + y * rowValues, to: widened.pointer + ((h.padBefore + y) * w.paddedExtent + w.padBefore) * inChannels,
+                            count: rowValues, zeroPoint: inputZeroPoint)
         }
     }
 }

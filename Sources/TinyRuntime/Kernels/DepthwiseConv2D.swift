@@ -4,25 +4,29 @@
 /// `c * multiplier + m` accumulates `(x[c] - inputZeroPoint) · w[ky][kx][c*multiplier+m]`
 /// over the in-bounds taps, adds its bias, and is requantized per channel.
 /// Eval first widens the input to float with the zero point removed (channels
-/// repeated `multiplier` times). Then, one output row at a time, it adds each
-/// filter tap's contribution to the whole row (the in-bounds pixel range of a
-/// tap is computed once, so the inner loop has no bounds checks and runs along
-/// contiguous channels); sums of up to ``ExactGEMM/maxExactTerms`` taps are
-/// exact in float (see ``ExactGEMM``) and are flushed into int32 after that many.
+/// repeated `multiplier` times) into a buffer with a border of zeros wide
+/// enough for every tap: a padding position then contributes `0 · w`, as in
+/// TFLM, and no tap needs a bounds check. Each output pixel then sums its taps
+/// for eight channels at a time, four pixels together (four independent
+/// accumulators), in registers; sums of up to ``ExactGEMM/maxExactTerms`` taps
+/// are exact in float (see ``ExactGEMM``) and are flushed into int32 after that many.
 final class DepthwiseConv2D: PreparedKernel {
     private let input: UnsafePointer<Int8>
     private let output: UnsafeMutablePointer<Int8>
-    private let weights: Scratch<Float>     // [ky][kx][channelsPadded]
+    private let weights: Scratch<Float>     // [tap][channelsPadded]
     private let bias: Scratch<Int32>        // [channelsPadded]
-    private let requantizers: [Requantizer]
-    private let widened: Scratch<Float>     // [y][x][channelsPadded]
-    private let rowSums: Scratch<Float>     // [outputWidth][channelsPadded]
+    private let requantization: ChannelRequantization
+    private let widened: Scratch<Float>     // [border + y][border + x][channelsPadded]
+    /// Byte offset of each tap (ky, kx) from its pixel's first tap in `widened`.
+    private let tapOffsets: Scratch<Int>
     private let rowTotals: Scratch<Int32>   // [outputWidth][channelsPadded]
     private let inputZeroPoint: Float
     private let outputZeroPoint: Int32
     private let range: (min: Int32, max: Int32)
     private let h: SpatialGeometry, w: SpatialGeometry
     private let batches: Int, inChannels: Int, multiplier: Int, channels: Int, channelsPadded: Int
+    /// Width of the zero-bordered widened input, in pixels.
+    private let paddedWidth: Int
     private(set) var plan: LayerPlan?
 
     static func prepare(_ c: KernelContext) throws(ModelError) -> DepthwiseConv2D {
@@ -68,9 +72,11 @@ final class DepthwiseConv2D: PreparedKernel {
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
             weights: Scratch(packed, padding: 0),
             bias: Scratch(try c.bias(at: 2, channels: oc) + [Int32](repeating: 0, count: padded - oc), padding: 0),
-            requantizers: requantizers,
-            widened: Scratch(count: input.shape[1] * input.shape[2] * padded, value: 0),
-            rowSums: Scratch(count: w.output * padded, value: 0), rowTotals: Scratch(count: w.output * padded, value: 0),
+            requantization: ChannelRequantization(requantizers),
+            widened: Scratch(count: h.paddedExtent * w.paddedExtent * padded, value: 0),
+            tapOffsets: Scratch((0..<(kh * kw)).map { t in
+                ((t / kw) * dilationH * w.paddedExtent + (t % kw) * dilationW) * padded * 4 }, padding: 0),
+            rowTotals: Scratch(count: w.output * padded, value: 0),
             inputZeroPoint: Float(iq.zeroPoint), outputZeroPoint: oq.zeroPoint, range: range,
             h: h, w: w, batches: input.shape[0], inChannels: ic, multiplier: multiplier, channels: oc, channelsPadded: padded)
         kernel.plan = .convolution(ConvolutionPlan(c, geometry: (h, w), batches: input.shape[0], depthMultiplier: multiplier,
@@ -79,7 +85,7 @@ final class DepthwiseConv2D: PreparedKernel {
     }
 
     private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Float>,
-                 bias: Scratch<Int32>, requantizers: [Requantizer], widened: Scratch<Float>, rowSums: Scratch<Float>, rowTotals: Scratch<Int32>,
+                 bias: Scratch<Int32>, requantization: ChannelRequantization, widened: Scratch<Float>, tapOffsets: Scratch<Int>, rowTotals: Scratch<Int32>,
                  inputZeroPoint: Float, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
                  h: SpatialGeometry, w: SpatialGeometry, batches: Int, inChannels: Int, multiplier: Int,
                  channels: Int, channelsPadded: Int) {
@@ -87,9 +93,9 @@ final class DepthwiseConv2D: PreparedKernel {
         self.output = output
         self.weights = weights
         self.bias = bias
-        self.requantizers = requantizers
+        self.requantization = requantization
         self.widened = widened
-        self.rowSums = rowSums
+        self.tapOffsets = tapOffsets
         self.rowTotals = rowTotals
         self.inputZeroPoint = inputZeroPoint
         self.outputZeroPoint = outputZeroPoint
@@ -101,120 +107,112 @@ final class DepthwiseConv2D: PreparedKernel {
         self.multiplier = multiplier
         self.channels = channels
         self.channelsPadded = channelsPadded
+        paddedWidth = w.paddedExtent
     }
 
     func eval() {
         let cp = channelsPadded
-        let rowElements = w.output * cp
-        let sums = UnsafeMutableRawPointer(rowSums.pointer)
-        let totals = UnsafeMutableRawPointer(rowTotals.pointer)
+        let rowBytes = paddedWidth * cp * 4, pixelStep = w.stride * cp * 4
         let xw = UnsafeRawPointer(widened.pointer)
-        let wr = UnsafeRawPointer(weights.pointer)
-        let biasRaw = UnsafeRawPointer(bias.pointer)
-        let lanes = ExactGEMM.lanes
+        let totals = rowTotals.pointer
         var out = output
-        requantizers.withUnsafeBufferPointer { rq in
-            for b in 0..<batches {
-                widen(input + b * h.input * w.input * inChannels)
-                for oy in 0..<h.output {
-                    for p in 0..<w.output {
-                        for c in stride(from: 0, to: cp, by: lanes) {
-                            totals.storeBytes(of: biasRaw.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Int32>.self),
-                                              toByteOffset: (p * cp + c) * 4, as: SIMD8<Int32>.self)
+        for b in 0..<batches {
+            widen(input + b * h.input * w.input * inChannels)
+            for oy in 0..<h.output {
+                let row = xw + oy * h.stride * rowBytes
+                var ox = 0
+                while ox < w.output {
+                    let n = w.output - ox >= 4 ? 4 : 1
+                    for c in stride(from: 0, to: cp, by: ExactGEMM.lanes) {
+                        if n == 4 {
+                            fourPixels(row + ox * pixelStep, step: pixelStep, channel: c, into: totals + ox * cp + c)
+                        } else {
+                            onePixel(row + ox * pixelStep, channel: c, into: totals + ox * cp + c)
                         }
                     }
-                    rowSums.pointer.update(repeating: 0, count: rowElements)
-                    var terms = 0
-                    let y0 = oy * h.stride - h.padBefore
-                    for ky in 0..<h.filter {
-                        let y = y0 + ky * h.dilation
-                        guard y >= 0 && y < h.input else { continue }
-                        let inputRow = (y * w.input) * cp
-                        for kx in 0..<w.filter {
-                            let (first, end) = columns(kx)
-                            // Running pointers: no index arithmetic in the hot loop.
-                            let wp = wr + ((ky &* w.filter &+ kx) &* cp) &* 4
-                            var xp = xw + ((inputRow &+ (first &* w.stride &- w.padBefore &+ kx &* w.dilation) &* cp) &* 4)
-                            var sp = sums + (first &* cp) &* 4
-                            let xStep = w.stride &* cp &* 4, rowBytes = cp &* 4
-                            var p = first
-                            while p < end {
-                                var c = 0
-                                while c < rowBytes {
-                                    var a = sp.loadUnaligned(fromByteOffset: c, as: ExactGEMM.Vector.self)
-                                    a.addProduct(xp.loadUnaligned(fromByteOffset: c, as: ExactGEMM.Vector.self),
-                                                 wp.loadUnaligned(fromByteOffset: c, as: ExactGEMM.Vector.self))
-                                    sp.storeBytes(of: a, toByteOffset: c, as: ExactGEMM.Vector.self)
-                                    c &+= MemoryLayout<ExactGEMM.Vector>.size
-                                }
-                                xp += xStep
-                                sp += rowBytes
-                                p &+= 1
-                            }
-                            terms += 1
-                            if terms == ExactGEMM.maxExactTerms {
-                                flush(sums, into: totals, count: rowElements)
-                                terms = 0
-                            }
-                        }
-                    }
-                    flush(sums, into: totals, count: rowElements)
-                    let acc = rowTotals.pointer
-                    for p in 0..<w.output {
-                        Requantizer.requantize(acc + p * cp, count: channels, with: rq,
-                                               zeroPoint: outputZeroPoint, range: range, into: out)
-                        out += channels
-                    }
+                    ox += n
                 }
+                requantization.requantize(totals, rows: w.output, accStride: cp, count: channels, zeroPoint: outputZeroPoint,
+                                          range: range, into: out, outStride: channels)
+                out += w.output * channels
             }
         }
     }
 
-    /// The output columns `first..<end` for which filter column `kx` lands inside the input.
+    /// Bias plus the taps of channels `channel..<channel+8` for the four pixels
+    /// `pixel + j · step`, stored `channelsPadded` apart.
     @inline(__always)
-    private func columns(_ kx: Int) -> (Int, Int) {
-        let offset = kx * w.dilation - w.padBefore
-        // Smallest p with p·stride + offset >= 0, and first p with p·stride + offset >= input.
-        let first = offset >= 0 ? 0 : (-offset + w.stride - 1) / w.stride
-        let limit = w.input - offset
-        let end = limit <= 0 ? 0 : min((limit + w.stride - 1) / w.stride, w.output)
-        return (min(first, end), end)
-    }
-
-    /// Adds the float row sums into the int32 row totals and clears them.
-    @inline(__always)
-    private func flush(_ sums: UnsafeMutableRawPointer, into totals: UnsafeMutableRawPointer, count: Int) {
-        var i = 0
-        while i < count {
-            let s = sums.loadUnaligned(fromByteOffset: i * 4, as: ExactGEMM.Vector.self)
-            let t = totals.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Int32>.self)
-            totals.storeBytes(of: t &+ ExactGEMM.toInt32(s), toByteOffset: i * 4, as: SIMD8<Int32>.self)
-            sums.storeBytes(of: ExactGEMM.Vector(), toByteOffset: i * 4, as: ExactGEMM.Vector.self)
-            i += ExactGEMM.lanes
+    private func fourPixels(_ pixel: UnsafeRawPointer, step: Int, channel: Int, into totals: UnsafeMutablePointer<Int32>) {
+        let bias = UnsafeRawPointer(self.bias.pointer + channel).loadUnaligned(as: SIMD8<Int32>.self)
+        var i0 = bias, i1 = bias, i2 = bias, i3 = bias
+        let x = pixel + channel * 4
+        let wr = UnsafeRawPointer(weights.pointer + channel), wStep = channelsPadded * 4
+        let taps = h.filter * w.filter, offsets = tapOffsets.pointer
+        var t = 0
+        while t < taps {
+            let end = min(t + ExactGEMM.maxExactTerms, taps)
+            var a0 = ExactGEMM.Vector(), a1 = a0, a2 = a0, a3 = a0
+            while t < end {
+                let wv = wr.loadUnaligned(fromByteOffset: t &* wStep, as: ExactGEMM.Vector.self)
+                let xp = x + offsets[t]
+                a0.addProduct(xp.loadUnaligned(as: ExactGEMM.Vector.self), wv)
+                a1.addProduct(xp.loadUnaligned(fromByteOffset: step, as: ExactGEMM.Vector.self), wv)
+                a2.addProduct(xp.loadUnaligned(fromByteOffset: 2 &* step, as: ExactGEMM.Vector.self), wv)
+                a3.addProduct(xp.loadUnaligned(fromByteOffset: 3 &* step, as: ExactGEMM.Vector.self), wv)
+                t &+= 1
+            }
+            i0 &+= ExactGEMM.toInt32(a0)
+            i1 &+= ExactGEMM.toInt32(a1)
+            i2 &+= ExactGEMM.toInt32(a2)
+            i3 &+= ExactGEMM.toInt32(a3)
         }
+        let o = UnsafeMutableRawPointer(totals), stride = channelsPadded * 4
+        o.storeBytes(of: i0, as: SIMD8<Int32>.self)
+        o.storeBytes(of: i1, toByteOffset: stride, as: SIMD8<Int32>.self)
+        o.storeBytes(of: i2, toByteOffset: 2 * stride, as: SIMD8<Int32>.self)
+        o.storeBytes(of: i3, toByteOffset: 3 * stride, as: SIMD8<Int32>.self)
     }
 
-    /// Input pixel channels as float minus the zero point, each repeated `multiplier` times.
+    /// ``fourPixels(_:step:channel:into:)`` for one pixel.
+    @inline(__always)
+    private func onePixel(_ pixel: UnsafeRawPointer, channel: Int, into totals: UnsafeMutablePointer<Int32>) {
+        var total = UnsafeRawPointer(bias.pointer + channel).loadUnaligned(as: SIMD8<Int32>.self)
+        let x = pixel + channel * 4
+        let wr = UnsafeRawPointer(weights.pointer + channel), wStep = channelsPadded * 4
+        let taps = h.filter * w.filter, offsets = tapOffsets.pointer
+        var t = 0
+        while t < taps {
+            let end = min(t + ExactGEMM.maxExactTerms, taps)
+            var a = ExactGEMM.Vector()
+            while t < end {
+                a.addProduct((x + offsets[t]).loadUnaligned(as: ExactGEMM.Vector.self),
+                             wr.loadUnaligned(fromByteOffset: t &* wStep, as: ExactGEMM.Vector.self))
+                t &+= 1
+            }
+            total &+= ExactGEMM.toInt32(a)
+        }
+        UnsafeMutableRawPointer(totals).storeBytes(of: total, as: SIMD8<Int32>.self)
+    }
+
+    /// Input pixel channels as float minus the zero point, each repeated
+    /// `multiplier` times, inside the zero border.
     private func widen(_ image: UnsafePointer<Int8>) {
         let zp = inputZeroPoint
-        let pixels = h.input * w.input
-        var dst = widened.pointer
         var src = image
-        if multiplier == 1 {
-            for _ in 0..<pixels {
-                for ch in 0..<inChannels { dst[ch] = Float(src[ch]) - zp }
+        for y in 0..<h.input {
+            var dst = widened.pointer + ((h.padBefore + y) * paddedWidth + w.padBefore) * channelsPadded
+            for _ in 0..<w.input {
+                if multiplier == 1 {
+                    for ch in 0..<inChannels { dst[ch] = Float(src[ch]) - zp }
+                } else {
+                    for ch in 0..<inChannels {
+                        let v = Float(src[ch]) - zp
+                        for m in 0..<multiplier { dst[ch * multiplier + m] = v }
+                    }
+                }
                 src += inChannels
                 dst += channelsPadded
             }
-            return
-        }
-        for _ in 0..<pixels {
-            for ch in 0..<inChannels {
-                let v = Float(src[ch]) - zp
-                for m in 0..<multiplier { dst[ch * multiplier + m] = v }
-            }
-            src += inChannels
-            dst += channelsPadded
         }
     }
 }

@@ -123,16 +123,3 @@ public struct Requantizer: Sendable {
         return (h &>> rightShift) &+ ((h & mask) > threshold ? 1 : 0)
     }
 }
-
-extension Requantizer {
-    /// `out[c] = clamp(requantizers[c].apply(accumulators[c]) + zeroPoint)` for
-    /// each of `count` channels: the last step of every conv-like kernel.
-    @inline(__always)
-    static func requantize(_ accumulators: UnsafePointer<Int32>, count: Int, with requantizers: UnsafeBufferPointer<Requantizer>,
-                           zeroPoint: Int32, range: (min: Int32, max: Int32), into out: UnsafeMutablePointer<Int8>) {
-        for c in 0..<count {
-            let v = requantizers[c].apply(accumulators[c]) &+ zeroPoint
-            out[c] = Int8(truncatingIfNeeded: min(max(v, range.min), range.max))
-        }
-    }
-}

@@ -11,7 +11,7 @@ final class FullyConnected: PreparedKernel {
     private let output: UnsafeMutablePointer<Int8>
     private let weights: Scratch<StreamedWeight>   // [depth][paddedUnits]
     private let bias: Scratch<Int32>         // [paddedUnits]
-    private let requantizers: [Requantizer]
+    private let requantization: ChannelRequantization
     private let rows: Scratch<Float>         // [4][depth]
     private let accumulators: Scratch<Int32> // [4][paddedUnits]
     private let inputZeroPoint: Int32
@@ -55,7 +55,7 @@ final class FullyConnected: PreparedKernel {
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
             weights: Scratch(ExactGEMM.packTransposed(try c.int8Constant(filter), channels: units, depth: depth, as: StreamedWeight.self), padding: 0),
             bias: Scratch(try c.bias(at: 2, channels: units) + [Int32](repeating: 0, count: padded - units), padding: 0),
-            requantizers: requantizers,
+            requantization: ChannelRequantization(requantizers),
             rows: Scratch(count: 4 * depth, value: 0), accumulators: Scratch(count: 4 * padded, value: 0),
             inputZeroPoint: iq.zeroPoint, outputZeroPoint: oq.zeroPoint, range: range,
             batches: batches, depth: depth, units: units, paddedUnits: padded)
@@ -67,14 +67,14 @@ final class FullyConnected: PreparedKernel {
     }
 
     private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<StreamedWeight>,
-                 bias: Scratch<Int32>, requantizers: [Requantizer], rows: Scratch<Float>, accumulators: Scratch<Int32>,
+                 bias: Scratch<Int32>, requantization: ChannelRequantization, rows: Scratch<Float>, accumulators: Scratch<Int32>,
                  inputZeroPoint: Int32, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
                  batches: Int, depth: Int, units: Int, paddedUnits: Int) {
         self.input = input
         self.output = output
         self.weights = weights
         self.bias = bias
-        self.requantizers = requantizers
+        self.requantization = requantization
         self.rows = rows
         self.accumulators = accumulators
         self.inputZeroPoint = inputZeroPoint
@@ -89,20 +89,16 @@ final class FullyConnected: PreparedKernel {
     func eval() {
         let x = rows.pointer
         let acc = accumulators.pointer
-        requantizers.withUnsafeBufferPointer { rq in
-            var b = 0
-            while b < batches {
-                let count = min(4, batches - b)
-                let src = input + b * depth
-                ExactGEMM.widen(src, to: x, count: count * depth, zeroPoint: inputZeroPoint)
-                ExactGEMM.multiply(x, xStride: depth, rows: count, depth: depth, weights.pointer,
-                                   channels: paddedUnits, bias: bias.pointer, out: acc)
-                for r in 0..<count {
-                    Requantizer.requantize(acc + r * paddedUnits, count: units, with: rq,
-                                           zeroPoint: outputZeroPoint, range: range, into: output + (b + r) * units)
-                }
-                b += count
-            }
+        var b = 0
+        while b < batches {
+            let count = min(4, batches - b)
+            let src = input + b * depth
+            ExactGEMM.widen(src, to: x, count: count * depth, zeroPoint: inputZeroPoint)
+            ExactGEMM.multiply(x, xStride: depth, rows: count, depth: depth, weights.pointer,
+                               channels: paddedUnits, bias: bias.pointer, out: acc)
+            requantization.requantize(acc, rows: count, accStride: paddedUnits, count: units, zeroPoint: outputZeroPoint,
+                                      range: range, into: output + b * units, outStride: units)
+            b += count
         }
     }
 }

@@ -188,7 +188,11 @@ extension Float: PackedWeight {
 extension Int8: PackedWeight {
     @inline(__always)
     static func load(_ p: UnsafeRawPointer) -> ExactGEMM.Vector {
-        let v = SIMD8<Int32>(truncatingIfNeeded: p.loadUnaligned(as: SIMD8<Int8>.self))
+        // Lane by lane rather than the generic conversion, which the optimizer
+        // may leave as a call in the inner loop; this form becomes one vpmovsxbd.
+        let bytes = p.loadUnaligned(as: SIMD8<Int8>.self)
+        var v = SIMD8<Int32>()
+        for i in 0..<8 { v[i] = Int32(bytes[i]) }
         return ExactGEMM.toFloat(v)
     }
 }

@@ -23,6 +23,13 @@ struct SpatialGeometry: Equatable {
         padBefore = total / 2
     }
 
+    /// Length of this dimension in a zero-bordered copy of the input: the
+    /// leading padding, the input, and trailing zeros up to the last tap of
+    /// the last output, so every tap of every output lands inside.
+    var paddedExtent: Int {
+        max(padBefore + input, (output - 1) * stride + (filter - 1) * dilation + 1)
+    }
+
     /// Throws unless the options are usable (positive stride, dilation, filter).
     static func validate(filter: Int, stride: Int, dilation: Int, _ context: KernelContext) throws(ModelError) {
         try context.require(filter > 0 && stride > 0 && dilation > 0,
