@@ -38,7 +38,7 @@ struct ModelsCommand: ParsableCommand {
                 }
                 let wanted = only.map { Set($0.split(separator: ",").map { String($0) }) }
                 let models = ReferenceModel.all.filter { wanted == nil || wanted!.contains($0.benchmark) || wanted!.contains(String($0.benchmark.dropLast(2))) }
-                guard !models.isEmpty else { throw CLIError("--only '\(only ?? "")' names no reference model (kws01, vww01, ad01, ic01)") }
+                guard !models.isEmpty else { throw CLIError("--only '\(only ?? "")' names no reference model (kws01, vww01, ad01, ic01, ic02)") }
                 var fetcher = ModelFetcher(baseURL: base, destination: URL(fileURLWithPath: dest))
                 fetcher.timeoutSeconds = timeout
                 for model in models {

@@ -11,9 +11,10 @@ struct ModelsCommandTests {
         "vww01": "benchmark/training/visual_wake_words/trained_models/vww_96_int8.tflite",
         "ad01": "benchmark/training/anomaly_detection/trained_models/ad01_int8.tflite",
         "ic01": "benchmark/training/image_classification/trained_models/pretrainedResnet_quant.tflite",
+        "ic02": "benchmark/training/image_classification/trained_models/pretrainedResnet_large_int8.tflite",
     ]
 
-    @Test func fetchesAllFourAndVerifiesThem() throws {
+    @Test func fetchesAllFiveAndVerifiesThem() throws {
         var files = [String: [UInt8]]()
         for (id, path) in Self.paths { files[path] = try SharedData.file(id, "model.tflite") }
         let server = try LoopbackHTTPServer(files: files)
