@@ -45,7 +45,7 @@ struct FirmwareQEMUTests {
         return dir
     }
 
-    @Test(arguments: ["kws01", "ic01", "ad01", "vww01"])
+    @Test(arguments: ["kws01", "ic01", "ad01", "vww01", "ic02"])
     func everyCaseIsByteExactUnderQEMU(id: String) throws {
         let model = CLI.conformance != nil ? CLI.model(id) : HarnessData.demo.appendingPathComponent("models/\(id).tflite").path
         let elf = try Self.firmware(model: model, benchmark: id)
@@ -59,19 +59,22 @@ struct FirmwareQEMUTests {
     /// performance and accuracy through the normal serial code path, with
     /// per-sample results identical to the emulated DUT's. ad01 sends 196
     /// windows per file, so it gets two files (one normal, one anomalous).
-    @Test(arguments: [("kws01", 12), ("vww01", 4), ("ad01", 2), ("ic01", 10)])
+    /// ic02 runs on the ic01 images (its dataset folder) and reports as ic2;
+    /// at about 1 s of QEMU time an inference it gets three files.
+    @Test(arguments: [("kws01", 12), ("vww01", 4), ("ad01", 2), ("ic01", 10), ("ic02", 3)])
     func runsUnderQEMULikeTheEmulatedDUT(id: String, files: Int) throws {
         let demo = HarnessData.demo
         let elf = try Self.firmware(model: demo.appendingPathComponent("models/\(id).tflite").path, benchmark: id)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-qemu-data-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent(id), withIntermediateDirectories: true)
-        let rows = try String(contentsOf: demo.appendingPathComponent("\(id)/y_labels.csv"), encoding: .utf8).split(separator: "\n").prefix(files)
+        let folder = HarnessData.datasetFolder(id)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+        let rows = try String(contentsOf: demo.appendingPathComponent("\(folder)/y_labels.csv"), encoding: .utf8).split(separator: "\n").prefix(files)
         for row in rows {
             let file = String(row.split(separator: ",")[0])
-            try FileManager.default.copyItem(at: demo.appendingPathComponent("\(id)/\(file)"), to: root.appendingPathComponent("\(id)/\(file)"))
+            try FileManager.default.copyItem(at: demo.appendingPathComponent("\(folder)/\(file)"), to: root.appendingPathComponent("\(folder)/\(file)"))
         }
-        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: root.appendingPathComponent("\(id)/y_labels.csv"))
-        let name = String(id.dropLast(2))
+        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: root.appendingPathComponent("\(folder)/y_labels.csv"))
+        let name = id == "ic02" ? "ic2" : String(id.dropLast(2))
         let qemuOut = root.appendingPathComponent("qemu"), emulatedOut = root.appendingPathComponent("emulated")
         let q = try CLI.run([name, "--qemu", elf, "--dataset", root.path, "--output", qemuOut.path, "--min-window-seconds", "1"])
         #expect(q.status == 0, "\(q.stderr)")

@@ -80,7 +80,7 @@ public enum SubmissionCheck {
                         }
                         let known = Benchmark.all.first { $0.shortName == benchmark }
                         for needed in known?.submittedWith ?? [] where !benchmarks.contains(needed) {
-                            findings.problems.append("\(benchmarkURL.path): a \(benchmark) result needs a \(needed) result of the same system beside it (\(systemURL.appendingPathComponent(needed).path) is missing)")
+                            findings.problems.append("\(benchmarkURL.path): \(benchmark) results need \(needed) results of the same system beside them (\(systemURL.appendingPathComponent(needed).path) is missing)")
                         }
                         for mode in children(systemURL.appendingPathComponent(benchmark)) {
                             let folder = systemURL.appendingPathComponent(benchmark).appendingPathComponent(mode)
