@@ -36,7 +36,7 @@ release: deps
 test: deps
 	$(SWIFT) build -c release --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test -c release --skip-build $(SWIFT_FLAGS)
-	@echo "== Scripts/energy-runner --emulated: all four benchmarks, energy through the emulated lab, checked submission tree"
+	@echo "== Scripts/energy-runner --emulated: all five benchmarks, energy through the emulated lab, checked submission tree"
 	TINYBENCH="$$($(SWIFT) build -c release --show-bin-path $(SWIFT_FLAGS))/tinybench" Scripts/energy-runner --emulated --out "$$(mktemp -d)"
 ifneq ($(CPU_FLAGS),)
 	@echo "== TinyRuntime tests again, built for baseline x86-64 (the kernels' other code path)"
