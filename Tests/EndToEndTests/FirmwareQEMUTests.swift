@@ -76,7 +76,9 @@ struct FirmwareQEMUTests {
         try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: root.appendingPathComponent("\(folder)/y_labels.csv"))
         let name = id == "ic02" ? "ic2" : String(id.dropLast(2))
         let qemuOut = root.appendingPathComponent("qemu"), emulatedOut = root.appendingPathComponent("emulated")
-        let q = try CLI.run([name, "--qemu", elf, "--dataset", root.path, "--output", qemuOut.path, "--min-window-seconds", "1"])
+        // ic02's 15 inferences a window (10 timed, 5 warm-ups) take 15-45 s of wall time under QEMU on a shared machine.
+        let timeouts = id == "ic02" ? ["--infer-timeout", "600", "--line-timeout", "60"] : []
+        let q = try CLI.run([name, "--qemu", elf, "--dataset", root.path, "--output", qemuOut.path, "--min-window-seconds", "1"] + timeouts)
         #expect(q.status == 0, "\(q.stderr)")
         #expect(q.stdout.contains("device: QEMU mps2-an386") && q.stdout.contains("not board time"), "\(q.stdout)")
         let e = try CLI.run([name, "--dataset", root.path, "--output", emulatedOut.path, "--mode", "accuracy"])

@@ -39,8 +39,9 @@ public enum SubmissionCheck {
     ]
     /// The `<benchmark>` folders the checker (v1.4, its default) accepts in the closed division.
     static let closedBenchmarks = ["ad", "ic", "ic2", "kws", "vww", "sww"]
-    /// The checker's accuracy patterns, capturing the score.
-    static let scorePatterns = [#"^.* Top[- ]1%?\s?[:=] ([\d\.]+).*"#, #"^.* AUC\s?[:=] ([\d\.]+).*"#]
+    /// The checker's accuracy patterns, capturing the score: it reads the one of the benchmark's metric.
+    static let top1Pattern = #"^.* Top[- ]1%?\s?[:=] ([\d\.]+).*"#
+    static let aucPattern = #"^.* AUC\s?[:=] ([\d\.]+).*"#
     /// Windows of a performance or energy run, by the rules.
     static let requiredWindows = 5
     /// The shortest window the rules accept, in DUT seconds.
@@ -153,14 +154,17 @@ public enum SubmissionCheck {
     private static func checkTarget(_ folder: URL, benchmark: Benchmark, into findings: inout Findings) {
         let textPath = folder.appendingPathComponent("results.txt").path
         guard let text = try? String(contentsOfFile: textPath, encoding: .utf8) else { return }
+        // A classifier's results.txt has an AUC line too; the checker reads only its metric's (the last match wins).
+        let pattern = switch benchmark.metric {
+        case .top1: top1Pattern
+        case .auc: aucPattern
+        }
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return }
         var score: Double?
         for line in text.split(separator: "\n").map(String.init) {
-            for pattern in scorePatterns {
-                guard let regex = try? NSRegularExpression(pattern: pattern),
-                      let match = regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)),
-                      let range = Range(match.range(at: 1), in: line) else { continue }
-                score = Double(line[range])
-            }
+            guard let match = regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)),
+                  let range = Range(match.range(at: 1), in: line) else { continue }
+            score = Double(line[range])
         }
         guard let score else { return }   // no score line: reported with the file rules
         let (target, shown) = switch benchmark.metric {
