@@ -37,7 +37,7 @@ test: deps
 	@mkdir -p .build && { ls -A sessions 2>/dev/null || true; } > .build/sessions-before-test
 	$(SWIFT) build -c release --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) test -c release --skip-build $(SWIFT_FLAGS)
-	@echo "== Scripts/energy-runner --emulated: all four benchmarks, energy through the emulated lab, checked submission tree"
+	@echo "== Scripts/energy-runner --emulated: all five benchmarks, energy through the emulated lab, checked submission tree"
 	out="$$(mktemp -d)"; XDG_DATA_HOME="$$out/data" TINYBENCH="$$($(SWIFT) build -c release --show-bin-path $(SWIFT_FLAGS))/tinybench" \
 	  Scripts/energy-runner --emulated --out "$$out/run"; status=$$?; rm -rf "$$out"; exit $$status
 ifneq ($(CPU_FLAGS),)

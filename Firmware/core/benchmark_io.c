@@ -1,6 +1,6 @@
 /* th_load_tensor / th_results of the MLPerf Tiny submitter code, as the
  * emulated DUT does them (BenchmarkIO.swift), so both give the same numbers:
- * kws01 int8 features as they are; vww01/ic01 uint8 − 128; ad01 float32
+ * kws01 int8 features as they are; vww01/ic01/ic02 uint8 − 128; ad01 float32
  * quantized with the model's input parameters (float division, halves away
  * from zero), result = mean squared error against those floats; classifiers
  * print their dequantized outputs with %0.3f. */
@@ -38,7 +38,7 @@ void th_load_tensor(const tb_model *m, int8_t *arena, const uint8_t *bytes, uint
         }
         return;
     }
-    const int shift = is(m, "vww01") || is(m, "ic01");
+    const int shift = is(m, "vww01") || is(m, "ic01") || is(m, "ic02");
     for (uint32_t i = 0; i < m->input_bytes; ++i) {
         const uint8_t b = i < count ? bytes[i] : 0;
         input[i] = (int8_t)(shift ? b ^ 0x80 : b);

@@ -30,7 +30,7 @@ struct DatasetCommand: ParsableCommand {
                 let count = try preparer.prepare(labels: try labels.map { try DatasetPreparer.labelList(URL(fileURLWithPath: $0)) },
                                                  model: try model.map(loadModel))
                 reporter.finish()
-                print("\(benchmark.id): \(count) samples in \(URL(fileURLWithPath: out).appendingPathComponent(benchmark.id).path)")
+                print("\(benchmark.id): \(count) samples in \(URL(fileURLWithPath: out).appendingPathComponent(benchmark.datasetFolder).path)")
             }
         }
     }

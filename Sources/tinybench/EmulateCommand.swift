@@ -11,7 +11,7 @@ struct EmulateCommand: ParsableCommand {
         abstract: "Serve an emulated DUT (TinyRuntime + cost model) on a pseudo-terminal until interrupted.")
 
     @Option(help: "The .tflite model the DUT runs.") var model: String
-    @Option(help: "kws01, vww01, ad01 or ic01.") var benchmark: Benchmark
+    @Option(help: "kws01, vww01, ad01, ic01 or ic02.") var benchmark: Benchmark
     @Option(help: "Board profile.") var profile = BoardProfile.nucleoL4R5ZITFLM
     @Flag(help: "Serve on a pseudo-terminal (the only transport so far); its path is the first line printed.") var pty = false
     @OptionGroup var lifetime: ServerLifetime

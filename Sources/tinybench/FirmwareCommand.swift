@@ -14,7 +14,7 @@ struct FirmwareCommand: ParsableCommand {
             abstract: "Write <out>/model.c: the model's weights and prepared layers for Firmware/runtime.")
 
         @Option(help: "The int8 .tflite model.") var model: String
-        @Option(help: "Benchmark the firmware reports (kws01, vww01, ad01, ic01).") var benchmark: Benchmark
+        @Option(help: "Benchmark the firmware reports (kws01, vww01, ad01, ic01, ic02).") var benchmark: Benchmark
         @Option(help: "Output folder.") var out: String
 
         func run() throws {
@@ -36,7 +36,7 @@ struct FirmwareCommand: ParsableCommand {
             abstract: "Run golden cases (NNN.in/NNN.out) on a DUT through the protocol and compare its tb-raw output byte for byte.")
 
         @Option(help: "The model the DUT runs (for its input quantization; the emulated DUT runs it).") var model: String
-        @Option(help: "Benchmark (kws01, vww01, ad01, ic01).") var benchmark: Benchmark
+        @Option(help: "Benchmark (kws01, vww01, ad01, ic01, ic02).") var benchmark: Benchmark
         @Option(help: "Folder of NNN.in / NNN.out cases.") var cases: String
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
 

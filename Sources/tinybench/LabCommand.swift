@@ -20,7 +20,7 @@ struct LabCommand: ParsableCommand {
             """)
 
     @Option(help: "The .tflite model the DUT runs.") var model: String
-    @Option(help: "kws01, vww01, ad01 or ic01.") var benchmark: Benchmark
+    @Option(help: "kws01, vww01, ad01, ic01 or ic02.") var benchmark: Benchmark
     @Option(help: "lpm01a or ppk2.") var monitor = MonitorKind.lpm01a
     @Option(help: "Board profile (its active and idle power drive the monitor).") var profile = BoardProfile.nucleoL4R5ZITFLM
     @OptionGroup var lifetime: ServerLifetime

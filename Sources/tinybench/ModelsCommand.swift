@@ -24,7 +24,7 @@ struct ModelsCommand: ParsableCommand {
 
         @Option(help: "Folder to save the models in.") var dest = "models"
         @Option(help: "Where the repository's files are served (a mirror, or a local server).") var baseURL = ReferenceModel.defaultBaseURL
-        @Option(help: "Comma-separated benchmarks (default: all four).") var only: String?
+        @Option(help: "Comma-separated benchmarks (default: all five).") var only: String?
         @Option(help: "Seconds to wait for a server before giving up, 0.001 to 86400.") var timeout = 60.0
 
         func validate() throws {
@@ -36,9 +36,10 @@ struct ModelsCommand: ParsableCommand {
                 guard let base = URL(string: baseURL.hasSuffix("/") ? baseURL : baseURL + "/"), base.scheme != nil else {
                     throw CLIError("--base-url '\(baseURL)' is not a URL")
                 }
-                let wanted = only.map { Set($0.split(separator: ",").map { String($0) }) }
-                let models = ReferenceModel.all.filter { wanted == nil || wanted!.contains($0.benchmark) || wanted!.contains(String($0.benchmark.dropLast(2))) }
-                guard !models.isEmpty else { throw CLIError("--only '\(only ?? "")' names no reference model (kws01, vww01, ad01, ic01)") }
+                // kws, kws01, ic2, ic02 ... → benchmark ids (`ic` is ic01 only).
+                let wanted = only.map { Set($0.split(separator: ",").map { Benchmark.named(String($0))?.id ?? String($0) }) }
+                let models = ReferenceModel.all.filter { wanted == nil || wanted!.contains($0.benchmark) }
+                guard !models.isEmpty else { throw CLIError("--only '\(only ?? "")' names no reference model (kws01, vww01, ad01, ic01, ic02)") }
                 var fetcher = ModelFetcher(baseURL: base, destination: URL(fileURLWithPath: dest))
                 fetcher.timeoutSeconds = timeout
                 for model in models {

@@ -9,7 +9,7 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Summarise a session folder (all modes, all benchmarks) and optionally lay it out as an MLPerf Tiny submission.",
         discussion: """
-            Reads <session>/<kws|vww|ad|ic>/<performance|accuracy|energy>/results.json, prints one \
+            Reads <session>/<kws|vww|ad|ic|ic2>/<performance|accuracy|energy>/results.json, prints one \
             table and writes summary.txt/summary.json into the session. With --submission, copies \
             each mode's log.txt, results.txt and results.json (and energy windows' JSON and SVG) to \
             <root>/<division>/<org>/results/<system>/<benchmark>/<mode>/, where the MLCommons \

@@ -3,7 +3,7 @@ import Foundation
 import TinyBench
 import TinyBenchEmulators
 
-/// `tinybench [options] <kws|vww|ad|ic|all>`: benchmark runs against DUTs on
+/// `tinybench [options] <kws|vww|ad|ic|ic2|all>`: benchmark runs against DUTs on
 /// serial ports, QEMU, or the in-process emulated DUT when no port is given.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +18,7 @@ struct RunCommand: ParsableCommand {
             run (Docs/benches.md).
             """)
 
-    @Argument(help: "Benchmark: kws, vww, ad, ic (kws01 etc. accepted), or all.")
+    @Argument(help: "Benchmark: kws, vww, ad, ic, ic2 (kws01 etc. accepted), or all.")
     var benchmark: BenchmarkSelection
     @OptionGroup(title: "Connection") var connection: ConnectionOptions
     @OptionGroup(title: "Energy mode") var energy: EnergyOptions

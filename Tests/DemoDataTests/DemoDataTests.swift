@@ -71,13 +71,15 @@ struct DemoDataTests {
             let model = try Model(bytes: [UInt8](try Data(contentsOf: DemoData.model(Benchmark.named(id)!, in: Self.demo))))
             return (model.main.tensors[model.main.inputs[0]], model.main.tensors[model.main.outputs[0]])
         }
-        for (id, shape, outputs) in [("kws01", [1, 49, 10, 1], 12), ("vww01", [1, 96, 96, 3], 2), ("ad01", [1, 640], 640), ("ic01", [1, 32, 32, 3], 10)] {
+        for (id, shape, outputs) in [("kws01", [1, 49, 10, 1], 12), ("vww01", [1, 96, 96, 3], 2), ("ad01", [1, 640], 640), ("ic01", [1, 32, 32, 3], 10), ("ic02", [1, 32, 32, 3], 10)] {
             let (i, o) = try input(id)
             #expect(i.type == .int8 && o.type == .int8 && i.shape == shape && o.elementCount == outputs, "\(id)")
         }
         let vww = try input("vww01").0.quantization!, ic = try input("ic01").0.quantization!
         #expect(vww.zeroPoint == -128 && abs(vww.scale - 1 / 255) < 1e-7)
         #expect(ic.zeroPoint == -128 && ic.scale == 1)
+        let ic2 = try input("ic02").0.quantization!
+        #expect(ic2.zeroPoint == -128 && ic2.scale == 1)
         // kws01 ends in a softmax, whose int8 output TFLite fixes at 1/256, -128.
         let kwsOut = try input("kws01").1.quantization!
         #expect(kwsOut.scale == 1 / 256 && kwsOut.zeroPoint == -128)

@@ -163,4 +163,25 @@ struct CheckSubmissionTests {
         #expect(j.status == 1 && Self.problemCount(j.stderr) == 1, "\(j.stderr)")
         #expect(j.stderr.contains("\(Self.performance)/results.json: \"interrupted\": true (INTERRUPTED)"), "\(j.stderr)")
     }
+
+    /// ic02 (v1.4) reports as `ic2`, and the checker's rule holds: an ic2
+    /// result alone fails, with an ic result of the same system beside it the
+    /// tree passes. Both run on the same ic01 files.
+    @Test func anIc2ResultNeedsAnIcResult() throws {
+        let root = try SeveralDUTsTests.demoSubset("ic01", count: 10)
+        let session = root.appendingPathComponent("session"), tree = root.appendingPathComponent("submission")
+        let ic2 = try CLI.run(["ic2", "--mode", "accuracy", "--dataset", root.path, "--output", session.path])
+        #expect(ic2.status == 0, "\(ic2.stderr)")
+        let alone = try CLI.run(["report", session.path, "--submission", tree.path, "--allow-emulated"])
+        #expect(alone.status == 1 && Self.problemCount(alone.stderr) == 1, "\(alone.stderr)")
+        #expect(alone.stderr.contains("results/dut/ic2: ic2 results need ic results of the same system beside them"), "\(alone.stderr)")
+        let accuracy = try String(contentsOf: tree.appendingPathComponent("closed/TinyBench/results/dut/ic2/accuracy/results.txt"), encoding: .utf8)
+        #expect(accuracy.contains("ic2 accuracy: target 91 %, met"), "\(accuracy)")
+        let ic = try CLI.run(["ic", "--mode", "accuracy", "--dataset", root.path, "--output", session.path])
+        #expect(ic.status == 0, "\(ic.stderr)")
+        let both = try CLI.run(["report", session.path, "--submission", tree.path, "--allow-emulated"])
+        #expect(both.status == 0, "\(both.stderr)")
+        let check = try CLI.run(["check-submission", tree.path, "--allow-emulated"])
+        #expect(check.status == 0, "\(check.stderr)")
+    }
 }

@@ -12,20 +12,45 @@ struct FirmwareBoardTests {
 
     /// Builds `model` for the Nucleo (performance or energy build) and returns firmware.bin.
     static func build(model: String, benchmark: String, energy: Bool) throws -> [UInt8] {
+        try buildWithSize(model: model, benchmark: benchmark, energy: energy).image
+    }
+
+    /// The build and `arm-none-eabi-size`'s text, data and bss of firmware.elf.
+    static func buildWithSize(model: String, benchmark: String, energy: Bool) throws -> (image: [UInt8], text: Int, data: Int, bss: Int) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-nucleo-\(UUID().uuidString)")
         let generated = try CLI.run(["firmware", "generate", "--model", model, "--benchmark", benchmark, "--out", dir.path])
         try #require(generated.status == 0, "\(generated.stderr)")
         let make = try CLI.runTool("make", ["-C", FirmwareHostTests.firmware.path, "BOARD=nucleo-l4r5zi", "ENERGY=\(energy ? 1 : 0)",
                                             "MODEL_C=\(dir.path)/model.c", "OUT=\(dir.path)/build"])
         try #require(make.status == 0, "firmware build failed: \(make.stdout) \(make.stderr)")
-        return [UInt8](try Data(contentsOf: dir.appendingPathComponent("build/firmware.bin")))
+        // The Makefile runs arm-none-eabi-size: "   text    data     bss     dec     hex filename", then the numbers.
+        let lines = make.stdout.split(separator: "\n")
+        let header = try #require(lines.firstIndex { $0.contains("text") && $0.contains("bss") }, "no size output in \(make.stdout)")
+        let sizes = lines[header + 1].split(whereSeparator: \.isWhitespace).prefix(3).compactMap { Int($0) }
+        try #require(sizes.count == 3, "size line: \(lines[header + 1])")
+        return ([UInt8](try Data(contentsOf: dir.appendingPathComponent("build/firmware.bin"))), sizes[0], sizes[1], sizes[2])
+    }
+
+    /// The board's 2 MB of flash and 640 KB of SRAM, as the port's link.ld has them.
+    static let flashBytes = 2048 * 1024, ramBytes = 640 * 1024
+
+    /// ic02 is the largest model (482,888 weight bytes, a 123 KB activation
+    /// arena): it fits the NUCLEO-L4R5ZI with room to spare, flash for the
+    /// weights and code, SRAM for the arena, buffers and the 16 KB of stack
+    /// the linker script insists on.
+    @Test func theLargestModelFitsTheBoard() throws {
+        let model = CLI.conformance != nil ? CLI.model("ic02") : HarnessData.demo.appendingPathComponent("models/ic02.tflite").path
+        let build = try Self.buildWithSize(model: model, benchmark: "ic02", energy: false)
+        let flash = build.text + build.data, ram = build.data + build.bss
+        #expect(flash > 482_888 && flash < Self.flashBytes / 2, "flash: \(flash) of \(Self.flashBytes) bytes")
+        #expect(ram > 122_880 && ram + 16 * 1024 < Self.ramBytes / 2, "RAM: \(ram) of \(Self.ramBytes) bytes")
     }
 
     static func vector(_ image: [UInt8], _ index: Int) -> UInt32 {
         (0..<4).reduce(UInt32(0)) { $0 | UInt32(image[index * 4 + $1]) << (8 * $1) }
     }
 
-    @Test(arguments: ["kws01", "vww01", "ad01", "ic01"])
+    @Test(arguments: ["kws01", "vww01", "ad01", "ic01", "ic02"])
     func bothBuildsHaveABootableVectorTable(id: String) throws {
         let model = CLI.conformance != nil ? CLI.model(id) : HarnessData.demo.appendingPathComponent("models/\(id).tflite").path
         // LPUART1 (the ST-LINK virtual COM port) is IRQ 70; USART3 (D0/D1) is IRQ 39.

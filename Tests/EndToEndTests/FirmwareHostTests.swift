@@ -32,7 +32,7 @@ struct FirmwareHostTests {
         try #require(r.status == 0, "\(r.stderr)")
     }
 
-    @Test(.enabled(if: CLI.conformance != nil, CLI.skipReason), arguments: ["kws01", "vww01", "ad01", "ic01"])
+    @Test(.enabled(if: CLI.conformance != nil, CLI.skipReason), arguments: ["kws01", "vww01", "ad01", "ic01", "ic02"])
     func everyConformanceCaseIsTFLMs(model: String) throws {
         let runner = try Self.buildRunner(model: CLI.model(model), benchmark: model)
         let cases = CLI.conformance!.appendingPathComponent("\(model)/cases")
@@ -77,7 +77,7 @@ struct FirmwareHostTests {
     }
 
     /// The bundled demo models (always present): the firmware agrees with TinyRuntime (`tinybench model run`).
-    @Test(arguments: ["kws01", "vww01", "ad01", "ic01"])
+    @Test(arguments: ["kws01", "vww01", "ad01", "ic01", "ic02"])
     func demoModelsAgreeWithTinyRuntime(model: String) throws {
         let path = HarnessData.demo.appendingPathComponent("models/\(model).tflite").path
         let runner = try Self.buildRunner(model: path, benchmark: model)

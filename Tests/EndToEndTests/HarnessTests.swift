@@ -56,11 +56,13 @@ struct HarnessTests {
 
     /// `tinybench all` with no dataset or model: every benchmark runs on the
     /// demo root's data and models (here the reference models and a few
-    /// conformance inputs), then one summary table and summary.json.
+    /// conformance inputs), then one summary table and summary.json. ic02
+    /// has no folder of its own: it runs on the ic01 images, as the MLCommons
+    /// runner runs it.
     @Test func allUsesTheDemoDefaultsAndSummarises() throws {
         let demo = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: demo.appendingPathComponent("models"), withIntermediateDirectories: true)
-        for id in ["kws01", "vww01", "ad01", "ic01"] {
+        for id in ["kws01", "vww01", "ad01", "ic01", "ic02"] {
             try Data(HarnessData.modelBytes(id)).write(to: demo.appendingPathComponent("models/\(id).tflite"))
         }
         func write(_ id: String, _ files: [(name: String, label: Int, bytes: [UInt8])], extra: String = "") throws {
@@ -88,7 +90,7 @@ struct HarnessTests {
         #expect(r.status == 0, "\(r.stderr)")
         let table = r.stdout.split(separator: "\n").map(String.init)
         #expect(table.contains { $0.hasPrefix("benchmark") && $0.contains("throughput") && $0.contains("quality") })
-        for id in ["kws01", "vww01", "ad01", "ic01"] {
+        for id in ["kws01", "vww01", "ad01", "ic01", "ic02"] {
             #expect(table.contains { $0.hasPrefix(id + "*") && $0.contains("inf./s") }, "no row for \(id) in \(r.stdout)")
         }
         #expect(table.contains("session: \(output.path)"))
@@ -96,9 +98,12 @@ struct HarnessTests {
         #expect(table.contains("device: emulated (TinyRuntime + cost model of nucleo-l4r5zi-tflm)"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("summary.json"))) as? [String: Any]
         let rows = json?["rows"] as? [[String: Any]] ?? []
-        #expect(rows.map { $0["benchmark"] as? String } == ["kws01", "vww01", "ad01", "ic01"])
+        #expect(rows.map { $0["benchmark"] as? String } == ["kws01", "vww01", "ad01", "ic01", "ic02"])
         #expect(rows.allSatisfy { $0["quality"] is Double && $0["throughput"] is Double && $0["emulated"] as? Bool == true })
-        for short in ["kws", "vww", "ad", "ic"] {
+        #expect(!FileManager.default.fileExists(atPath: demo.appendingPathComponent("ic02").path))
+        let ic2 = try String(contentsOf: output.appendingPathComponent("ic2/accuracy/results.txt"), encoding: .utf8)
+        #expect(ic2.contains("target 91 %"), "\(ic2)")
+        for short in ["kws", "vww", "ad", "ic", "ic2"] {
             for mode in ["performance", "accuracy"] {
                 #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("\(short)/\(mode)/results.txt").path))
             }

@@ -4,7 +4,7 @@ import Testing
 /// `tinybench model inspect|run|bench` as a user runs them.
 @Suite(.enabled(if: CLI.conformance != nil, CLI.skipReason))
 struct ModelCommandTests {
-    static let models = ["kws01", "vww01", "ad01", "ic01"]
+    static let models = ["kws01", "vww01", "ad01", "ic01", "ic02"]
 
     @Test(arguments: models)
     func inspectJSONTotalsAreSumsOfRows(model: String) throws {

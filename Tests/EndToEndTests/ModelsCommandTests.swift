@@ -11,9 +11,10 @@ struct ModelsCommandTests {
         "vww01": "benchmark/training/visual_wake_words/trained_models/vww_96_int8.tflite",
         "ad01": "benchmark/training/anomaly_detection/trained_models/ad01_int8.tflite",
         "ic01": "benchmark/training/image_classification/trained_models/pretrainedResnet_quant.tflite",
+        "ic02": "benchmark/training/image_classification/trained_models/pretrainedResnet_large_int8.tflite",
     ]
 
-    @Test func fetchesAllFourAndVerifiesThem() throws {
+    @Test func fetchesAllFiveAndVerifiesThem() throws {
         var files = [String: [UInt8]]()
         for (id, path) in Self.paths { files[path] = try SharedData.file(id, "model.tflite") }
         let server = try LoopbackHTTPServer(files: files)
@@ -27,6 +28,11 @@ struct ModelsCommandTests {
         }
         let again = try CLI.run(["models", "fetch", "--dest", dest.path, "--base-url", server.baseURL, "--only", "kws"])
         #expect(again.status == 0 && again.stdout == "kws01: already present with MD5 618aeb155673dae92fa6a7f26608add5: \(dest.path)/kws01.tflite\n")
+        // `ic` is ic01 only; ic02 is `ic2` or `ic02`.
+        let ic = try CLI.run(["models", "fetch", "--dest", dest.path, "--base-url", server.baseURL, "--only", "ic"])
+        #expect(ic.status == 0 && ic.stdout == "ic01: already present with MD5 2d6dd48722471313e4c4528249205ae3: \(dest.path)/ic01.tflite\n", "\(ic.stdout)")
+        let ic2 = try CLI.run(["models", "fetch", "--dest", dest.path, "--base-url", server.baseURL, "--only", "ic2"])
+        #expect(ic2.status == 0 && ic2.stdout == "ic02: already present with MD5 a1557194b784a2a1842bf6896f30ce7e: \(dest.path)/ic02.tflite\n", "\(ic2.stdout)")
     }
 
     @Test func aWrongFileIsRefused() throws {

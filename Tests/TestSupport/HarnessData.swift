@@ -8,7 +8,10 @@ public enum HarnessData {
     public static let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Datasets/demo")
 
-    /// The model file of benchmark `id` (kws01, vww01, ad01, ic01).
+    /// The dataset folder benchmark `id` reads (ic02 runs on the ic01 images).
+    public static func datasetFolder(_ id: String) -> String { id == "ic02" ? "ic01" : id }
+
+    /// The model file of benchmark `id` (kws01, vww01, ad01, ic01, ic02).
     public static func modelBytes(_ id: String) throws -> [UInt8] {
         if SharedData.isAvailable { return try SharedData.file(id, "model.tflite") }
         return [UInt8](try Data(contentsOf: demo.appendingPathComponent("models/\(id).tflite")))
@@ -19,7 +22,7 @@ public enum HarnessData {
     /// (vision bytes are uint8 on the wire and uint8 − 128 in the model).
     public static func modelInput(_ id: String, _ i: Int) throws -> [UInt8] {
         if SharedData.isAvailable { return try SharedData.file(id, String(format: "cases/%03d.in", i)) }
-        let folder = demo.appendingPathComponent(id)
+        let folder = demo.appendingPathComponent(datasetFolder(id))
         let rows = try String(contentsOf: folder.appendingPathComponent("y_labels.csv"), encoding: .utf8).split(separator: "\n")
         let name = String(rows[i].split(separator: ",")[0])
         let wire = [UInt8](try Data(contentsOf: folder.appendingPathComponent(name)))

@@ -3,7 +3,7 @@ import Foundation
 /// Where the tests find ../shared: `$TINYBENCH_SHARED`, else the folder beside
 /// the package. Absent on machines without it; the tests that need it skip.
 public enum SharedData {
-    /// `<shared>/conformance`, when it holds the four reference models.
+    /// `<shared>/conformance`, when it holds the reference models.
     public static let conformance: URL? = {
         let env = ProcessInfo.processInfo.environment["TINYBENCH_SHARED"].map { URL(fileURLWithPath: $0) }
         let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -13,7 +13,7 @@ public enum SharedData {
 
     public static var isAvailable: Bool { conformance != nil }
     public static let skipReason = "../shared/conformance is absent (set TINYBENCH_SHARED to its parent to run these)"
-    public static let models = ["kws01", "vww01", "ad01", "ic01"]
+    public static let models = ["kws01", "vww01", "ad01", "ic01", "ic02"]
 
     /// The bytes of `<conformance>/<model>/<relative>`.
     public static func file(_ model: String, _ relative: String) throws -> [UInt8] {

@@ -15,7 +15,7 @@ struct SessionTests {
     /// labelled with the runtime's own argmax for even files and a wrong class for odd ones.
     static func classifierDataset(_ b: Benchmark) throws -> (URL, expectedTop1: Double) {
         let root = tempDir()
-        let dir = root.appendingPathComponent(b.id)
+        let dir = root.appendingPathComponent(b.datasetFolder)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let interpreter = try Interpreter(model: SharedModels.anyModel(b.id))
         var rows = [String]()
@@ -64,7 +64,8 @@ struct SessionTests {
         return value
     }
 
-    @Test(arguments: [Benchmark.kws01, .ic01])
+    /// ic02 reads its files from the ic01 folder and writes its results under ic2.
+    @Test(arguments: [Benchmark.kws01, .ic01, .ic02])
     func accuracyEqualsTheRuntimesOwn(benchmark: Benchmark) throws {
         let (root, expected) = try Self.classifierDataset(benchmark)
         let output = Self.tempDir()

@@ -175,4 +175,45 @@ struct SubmissionCheckTests {
         let comment = try Self.problems([Self.accuracy + "results.txt": "ad accuracy: compared with the emulated run\nad accuracy: AUC = 0.9844\n"])
         #expect(comment.isEmpty, "\(comment)")
     }
+
+    // MARK: the checker's v1.4 benchmarks: ic2 and its rules
+
+    static let ic2 = "closed/Org/results/dut/ic2/accuracy/"
+    static let ic = "closed/Org/results/dut/ic/accuracy/"
+
+    static func accuracyRun(_ folder: String, _ line: String) -> [String: String?] {
+        [folder + "log.txt": "", folder + "results.json": json(["manifest": manifest()]), folder + "results.txt": line + "\n"]
+    }
+
+    @Test func anIc2ResultNeedsAnIcResultBesideIt() throws {
+        let alone = try Self.problems(Self.accuracyRun(Self.ic2, "ic2 accuracy: Top 1% = 92.50"))
+        #expect(alone.count == 1 && alone[0].contains("results/dut/ic2: ic2 results need ic results of the same system beside them (")
+                && alone[0].hasSuffix("results/dut/ic is missing)"), "\(alone)")
+        let both = try Self.problems(Self.accuracyRun(Self.ic2, "ic2 accuracy: Top 1% = 92.50")
+            .merging(Self.accuracyRun(Self.ic, "ic accuracy: Top 1% = 86.00")) { $1 })
+        #expect(both.isEmpty, "\(both)")
+    }
+
+    /// The checker's targets per folder: ic2 needs top-1 91 % where ic needs 85 %.
+    @Test func accuracyBelowItsBenchmarksTargetFailsInTheClosedDivision() throws {
+        // As TinyBench writes it: a classifier's AUC line after its top-1 line; the checker reads the top-1.
+        let low = try Self.problems(Self.accuracyRun(Self.ic2, "ic2 accuracy: Top 1% = 90.50\nic2 accuracy: AUC = 0.990")
+            .merging(Self.accuracyRun(Self.ic, "ic accuracy: Top 1% = 90.50\nic accuracy: AUC = 0.990")) { $1 })
+        #expect(low.count == 1 && low[0].hasSuffix("ic2/accuracy/results.txt: 90.5 misses ic2's accuracy target (top-1 91 %); the checker rejects it in the closed division"), "\(low)")
+        let auc = try Self.problems([Self.accuracy + "results.txt": "ad accuracy: AUC = 0.84\n"])
+        #expect(auc.count == 1 && auc[0].hasSuffix("ad/accuracy/results.txt: 0.84 misses ad's accuracy target (AUC 0.85); the checker rejects it in the closed division"), "\(auc)")
+        // The open division takes any accuracy.
+        var files = Self.good
+        for (path, text) in Self.accuracyRun(Self.ic2.replacingOccurrences(of: "closed/", with: "open/"), "ic2 accuracy: Top 1% = 50.00")
+            .merging(Self.accuracyRun(Self.ic.replacingOccurrences(of: "closed/", with: "open/"), "ic accuracy: Top 1% = 50.00")) { $1 } {
+            files[path] = text
+        }
+        files["open/Org/systems/dut.json"] = #"{"Status": "available"}"#
+        #expect(SubmissionCheck.check(root: try Self.tree(files), allowEmulated: false).problems.isEmpty)
+    }
+
+    @Test func aFolderTheCheckerDoesNotKnowFailsInTheClosedDivision() throws {
+        let unknown = try Self.problems(Self.accuracyRun("closed/Org/results/dut/ic02/accuracy/", "ic02 accuracy: Top 1% = 92.50"))
+        #expect(unknown.count == 1 && unknown[0].hasSuffix("results/dut/ic02: 'ic02' is not a benchmark of the closed division (ad, ic, ic2, kws, vww, sww)"), "\(unknown)")
+    }
 }

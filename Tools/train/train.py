@@ -20,14 +20,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402
 from tensorflow.keras import layers, regularizers  # noqa: E402
 
-FILE_BYTES = {"kws01": 490, "vww01": 27648, "ic01": 3072, "ad01": 102400}
+FILE_BYTES = {"kws01": 490, "vww01": 27648, "ic01": 3072, "ic02": 3072, "ad01": 102400}
+# ic02 (MLPerf Tiny v1.4's large ResNet) trains and tests on the ic01 images, as the runner runs it.
+DATASET_FOLDER = {"ic02": "ic01"}
 # kws01 features are stored as int8 with these input parameters (the MLPerf
 # Tiny reference model's) until a demo model exists; see Tools/demodata/README.md.
 KWS_DEFAULT_QUANT = (0.5847029089927673, 83)
 
 
 def read_dataset(root, benchmark):
-    folder = os.path.join(root, benchmark)
+    folder = os.path.join(root, DATASET_FOLDER.get(benchmark, benchmark))
     names, labels = [], []
     with open(os.path.join(folder, "y_labels.csv")) as f:
         for line in f:
@@ -44,7 +46,7 @@ def model_inputs(benchmark, raw, kws_quant=KWS_DEFAULT_QUANT):
     """The float tensors the float model is trained on, from the files' bytes."""
     if benchmark == "vww01":
         return raw.reshape(-1, 96, 96, 3).astype(np.float32) / 255.0      # int8 input: scale 1/255, zero point -128
-    if benchmark == "ic01":
+    if benchmark in ("ic01", "ic02"):
         return raw.reshape(-1, 32, 32, 3).astype(np.float32)               # int8 input: scale 1, zero point -128
     if benchmark == "kws01":
         scale, zp = kws_quant
@@ -87,11 +89,12 @@ def mobilenet_v1_025():
     return tf.keras.Model(inputs, layers.Dense(2, activation="softmax")(x))
 
 
-def resnet8():
-    """MLPerf Tiny ic01: ResNet-8 with 16/32/64 filters, 32x32x3, 10 classes."""
+def resnet8(base=16):
+    """MLPerf Tiny ic01: ResNet-8 with 16/32/64 filters, 32x32x3, 10 classes; with
+    base=40, ic02's large ResNet (40/80/160 filters, the same layers)."""
     inputs = layers.Input((32, 32, 3))
-    x = conv_bn_relu(inputs, 16, 3, 1)
-    for filters, strides in [(16, 1), (32, 2), (64, 2)]:
+    x = conv_bn_relu(inputs, base, 3, 1)
+    for filters, strides in [(base, 1), (2 * base, 2), (4 * base, 2)]:
         y = conv_bn_relu(x, filters, 3, strides)
         y = layers.Conv2D(filters, 3, padding="same", kernel_initializer="he_normal", kernel_regularizer=regularizers.l2(1e-4))(y)
         y = layers.BatchNormalization()(y)
@@ -154,7 +157,7 @@ def representative_set(benchmark, x):
     """Calibration samples; for images, one more with a 0 and a full-scale
     pixel pins the input range so the int8 input is exactly uint8 - 128."""
     chosen = x[np.random.default_rng(0).choice(len(x), 500 if benchmark == "ad01" else 300, replace=False)]
-    if benchmark in ("vww01", "ic01"):
+    if benchmark in ("vww01", "ic01", "ic02"):
         edge = np.zeros_like(chosen[0])
         edge[0, 0, :] = 1.0 if benchmark == "vww01" else 255.0
         chosen = np.concatenate([chosen, edge[np.newaxis]])
@@ -206,12 +209,12 @@ def main():
         model.fit(normal, normal, batch_size=512, epochs=args.epochs or 30, shuffle=True, verbose=2)
         representative = representative_set(b, normal)
     else:
-        model = tf.keras.models.load_model(args.init) if args.init else {"vww01": mobilenet_v1_025, "ic01": resnet8, "kws01": ds_cnn}[b]()
+        model = tf.keras.models.load_model(args.init) if args.init else {"vww01": mobilenet_v1_025, "ic01": resnet8, "ic02": lambda: resnet8(40), "kws01": ds_cnn}[b]()
         model.compile(optimizer=tf.keras.optimizers.Adam(args.learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        epochs = args.epochs or {"vww01": 36, "ic01": 30, "kws01": 30}[b]
+        epochs = args.epochs or {"vww01": 36, "ic01": 30, "ic02": 12, "kws01": 30}[b]
         schedule = tf.keras.callbacks.LearningRateScheduler(lambda e: args.learning_rate * (0.5 ** (e // max(epochs // 4, 1))))
         data = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train), seed=args.seed)
-        if b in ("vww01", "ic01"):
+        if b in ("vww01", "ic01", "ic02"):
             # Mirror images at random: a person (or a car) facing the other way is the same class.
             data = data.map(lambda x, y: (tf.image.random_flip_left_right(x, seed=args.seed), y))
         model.fit(data.batch(64), epochs=epochs, validation_data=(x_test, y_test), callbacks=[schedule], verbose=2)

@@ -125,7 +125,7 @@ public enum ConnectorError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unknownModel(where_, model): "the DUT on \(where_) runs '\(model)', which is not a benchmark TinyBench knows (kws01, vww01, ad01, ic01)"
+        case let .unknownModel(where_, model): "the DUT on \(where_) runs '\(model)', which is not a benchmark TinyBench knows (\(Benchmark.all.map(\.id).joined(separator: ", ")))"
         case .noModel(let what): "\(what) needs --model MODEL.tflite (no bundled demo model was found: \(DemoData.searchDescription()))"
         }
     }

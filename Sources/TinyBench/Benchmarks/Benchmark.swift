@@ -22,7 +22,7 @@ public struct Benchmark: Sendable, Equatable, Hashable, CustomStringConvertible 
     public enum InputEncoding: Sendable, Equatable, Hashable {
         /// int8 features, copied into the model's input as they are (kws01).
         case int8
-        /// uint8 RGB; the DUT subtracts 128 to get the int8 input (vww01, ic01).
+        /// uint8 RGB; the DUT subtracts 128 to get the int8 input (vww01, ic01, ic02).
         case uint8Offset128
         /// Little-endian float32 values the DUT quantizes with the model's input
         /// scale and zero point (round half away from zero, clamp), keeping the
@@ -63,8 +63,33 @@ public struct Benchmark: Sendable, Equatable, Hashable, CustomStringConvertible 
     public let metric: Metric
     /// Warm-up inferences before each performance window (the reference runner's W).
     public let referenceWarmups: Int
+    /// The dataset folder under a dataset root this benchmark reads by default:
+    /// its own id, or another benchmark's (ic02 runs on the ic01 dataset, as the
+    /// MLCommons runner's tests YAML says with `model: ic01`).
+    public let datasetFolder: String
+    /// Short names of the benchmarks whose results must stand beside this one's
+    /// in a submission (the submission checker: an `ic2` result needs an `ic` result).
+    public let submittedWith: [String]
 
     public var description: String { id }
+
+    public init(id: String, shortName: String, title: String, fileBytes: Int, inputBytes: Int, windowStride: Int?,
+                inputEncoding: InputEncoding, rawData: RawData, classes: Int, metric: Metric, referenceWarmups: Int,
+                datasetFolder: String? = nil, submittedWith: [String] = []) {
+        self.id = id
+        self.shortName = shortName
+        self.title = title
+        self.fileBytes = fileBytes
+        self.inputBytes = inputBytes
+        self.windowStride = windowStride
+        self.inputEncoding = inputEncoding
+        self.rawData = rawData
+        self.classes = classes
+        self.metric = metric
+        self.referenceWarmups = referenceWarmups
+        self.datasetFolder = datasetFolder ?? id
+        self.submittedWith = submittedWith
+    }
 
     /// Windows per file: 1, or (file - window) / stride + 1 for ad01 (196).
     public var windowsPerFile: Int {
@@ -84,11 +109,16 @@ public struct Benchmark: Sendable, Equatable, Hashable, CustomStringConvertible 
     public static let ic01 = Benchmark(id: "ic01", shortName: "ic", title: "image classification", fileBytes: 3072,
                                        inputBytes: 3072, windowStride: nil, inputEncoding: .uint8Offset128, rawData: .cifar10,
                                        classes: 10, metric: .top1(target: 0.85), referenceWarmups: 5)
+    /// MLPerf Tiny v1.4's larger ResNet (40/80/160 filters) on the ic01 dataset, with a higher target.
+    public static let ic02 = Benchmark(id: "ic02", shortName: "ic2", title: "image classification (large ResNet)", fileBytes: 3072,
+                                       inputBytes: 3072, windowStride: nil, inputEncoding: .uint8Offset128, rawData: .cifar10,
+                                       classes: 10, metric: .top1(target: 0.91), referenceWarmups: 5,
+                                       datasetFolder: "ic01", submittedWith: ["ic"])
     public static let ad01 = Benchmark(id: "ad01", shortName: "ad", title: "anomaly detection", fileBytes: 102_400,
                                        inputBytes: 2560, windowStride: 512, inputEncoding: .float32, rawData: .machineSounds,
                                        classes: 2, metric: .auc(target: 0.85), referenceWarmups: 10)
 
-    public static let all: [Benchmark] = [.kws01, .vww01, .ad01, .ic01]
+    public static let all: [Benchmark] = [.kws01, .vww01, .ad01, .ic01, .ic02]
 
     /// `kws`, `kws01`, `KWS` ... → the benchmark, or nil.
     public static func named(_ name: String) -> Benchmark? {

@@ -25,7 +25,7 @@ public struct Dataset: Sendable {
     /// the benchmark's size; the sample bytes themselves are read on demand.
     public init(root: URL, benchmark: Benchmark, layout: DatasetLayout = DatasetLayout()) throws(DatasetError) {
         self.benchmark = benchmark
-        directory = root.appendingPathComponent(layout.folder ?? benchmark.id)
+        directory = root.appendingPathComponent(layout.folder ?? benchmark.datasetFolder)
         labelsFile = layout.labels
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -101,10 +101,11 @@ public struct Dataset: Sendable {
 }
 
 /// Where a benchmark's files are under a dataset root: `<root>/<folder>/<labels>`,
-/// by default `<root>/<benchmark id>/y_labels.csv` (the MLCommons runner's
-/// tests YAML may name another folder and truth file).
+/// by default `<root>/<benchmark's dataset folder>/y_labels.csv` (its id, or
+/// ic01 for ic02; the MLCommons runner's tests YAML may name another folder
+/// and truth file).
 public struct DatasetLayout: Sendable, Equatable, Codable {
-    /// The folder under the root; nil: the benchmark's id.
+    /// The folder under the root; nil: the benchmark's ``Benchmark/datasetFolder``.
     public var folder: String?
     public var labels: String
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Writes a dataset in the EEMBC layout that `Dataset` reads: one `.bin` per
-/// sample in `<root>/<benchmark id>/`, and `y_labels.csv` (rows in the order
+/// sample in `<root>/<benchmark's dataset folder>/` (its id; ic01 for ic02), and `y_labels.csv` (rows in the order
 /// samples were added) when `finish()` is called. Used by the dataset
 /// converters and the demo-data generator, so every producer writes the same
 /// format and the reader's checks hold by construction.
@@ -12,11 +12,11 @@ public struct DatasetWriter {
     private var rows: [String] = []
     private var names: Set<String> = []
 
-    /// Creates `<root>/<benchmark id>/`. Refuses a folder that already holds a
+    /// Creates `<root>/<dataset folder>/`. Refuses a folder that already holds a
     /// `y_labels.csv`, so an earlier dataset is never mixed with a new one.
     public init(root: URL, benchmark: Benchmark) throws(DatasetWriterError) {
         self.benchmark = benchmark
-        directory = root.appendingPathComponent(benchmark.id)
+        directory = root.appendingPathComponent(benchmark.datasetFolder)
         let labels = directory.appendingPathComponent("y_labels.csv").path
         if FileManager.default.fileExists(atPath: labels) { throw .alreadyExists(labels) }
         do throws(FileError) {

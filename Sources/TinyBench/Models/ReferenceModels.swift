@@ -30,5 +30,7 @@ public struct ReferenceModel: Sendable, Equatable {
                        md5: "361fa1b1b871e2068b2ab38d9805ef56", bytes: 276_976),
         ReferenceModel(benchmark: "ic01", path: "benchmark/training/image_classification/trained_models/pretrainedResnet_quant.tflite",
                        md5: "2d6dd48722471313e4c4528249205ae3", bytes: 98_496),
+        ReferenceModel(benchmark: "ic02", path: "benchmark/training/image_classification/trained_models/pretrainedResnet_large_int8.tflite",
+                       md5: "a1557194b784a2a1842bf6896f30ce7e", bytes: 512_024),
     ]
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A session folder read back (`<session>/<kws|vww|ad|ic>/<mode>/results.json`):
+/// A session folder read back (`<session>/<kws|vww|ad|ic|ic2>/<mode>/results.json`):
 /// its summary table, and its files laid out as an MLPerf Tiny submission.
 public struct SessionFolder {
     public let url: URL
@@ -112,7 +112,7 @@ public struct SessionFolder {
 
     /// Copies each mode's log.txt, results.txt and results.json (and, for
     /// energy, each window's JSON and plot) to
-    /// `<root>/<division>/<org>/results/<system>/<kws|vww|ad|ic>/<mode>/`,
+    /// `<root>/<division>/<org>/results/<system>/<kws|vww|ad|ic|ic2>/<mode>/`,
     /// the layout the MLCommons submission checker reads. Nothing else: the
     /// wire trace (trace.txt.gz) and the raw monitor samples
     /// (window-N.samples.f32) are megabytes the checker does not read.
@@ -195,7 +195,7 @@ public enum SessionFolderError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .empty(let p): "\(p) holds no results (expected <kws|vww|ad|ic>/<mode>/results.json)"
+        case .empty(let p): "\(p) holds no results (expected <kws|vww|ad|ic|ic2>/<mode>/results.json)"
         case let .unreadable(p, why): "cannot read \(p): \(why)"
         }
     }

@@ -8,6 +8,10 @@ import Foundation
 ///   log.txt, results.txt and results.json, results.txt has the line the
 ///   checker parses for that mode, and each system has `systems/<system>.json`
 ///   with a Status;
+/// - in the closed division every `<benchmark>` folder is one the checker
+///   (v1.4) knows, a result that needs another beside it has it (an `ic2`
+///   result needs an `ic` result of the same system), and an accuracy run
+///   meets its benchmark's target (ic2: top-1 91 %), as the checker requires;
 /// - no run is NON-COMPLIANT, INTERRUPTED or INVALID (as results.txt says, or
 ///   results.json where results.txt is silent);
 /// - performance and energy runs have exactly 5 windows of at least 10 s each
@@ -33,6 +37,11 @@ public enum SubmissionCheck {
         "accuracy": [#"^.* Top[- ]1%?\s?[:=] [\d\.]+.*"#, #"^.* AUC\s?[:=] [\d\.]+.*"#],
         "energy": [#"Median energy cost is [\d\.]+ uJ/inf"#],
     ]
+    /// The `<benchmark>` folders the checker (v1.4, its default) accepts in the closed division.
+    static let closedBenchmarks = ["ad", "ic", "ic2", "kws", "vww", "sww"]
+    /// The checker's accuracy patterns, capturing the score: it reads the one of the benchmark's metric.
+    static let top1Pattern = #"^.* Top[- ]1%?\s?[:=] ([\d\.]+).*"#
+    static let aucPattern = #"^.* AUC\s?[:=] ([\d\.]+).*"#
     /// Windows of a performance or energy run, by the rules.
     static let requiredWindows = 5
     /// The shortest window the rules accept, in DUT seconds.
@@ -64,11 +73,23 @@ public enum SubmissionCheck {
                         findings.problems.append("\(systemJSON.path): missing, or no Status of available/preview/rdi")
                     }
                     let systemURL = orgURL.appendingPathComponent("results").appendingPathComponent(system)
-                    for benchmark in children(systemURL) {
+                    let benchmarks = children(systemURL)
+                    for benchmark in benchmarks {
+                        let benchmarkURL = systemURL.appendingPathComponent(benchmark)
+                        if division == "closed" && !closedBenchmarks.contains(benchmark) {
+                            findings.problems.append("\(benchmarkURL.path): '\(benchmark)' is not a benchmark of the closed division (\(closedBenchmarks.joined(separator: ", ")))")
+                        }
+                        let known = Benchmark.all.first { $0.shortName == benchmark }
+                        for needed in known?.submittedWith ?? [] where !benchmarks.contains(needed) {
+                            findings.problems.append("\(benchmarkURL.path): \(benchmark) results need \(needed) results of the same system beside them (\(systemURL.appendingPathComponent(needed).path) is missing)")
+                        }
                         for mode in children(systemURL.appendingPathComponent(benchmark)) {
                             let folder = systemURL.appendingPathComponent(benchmark).appendingPathComponent(mode)
                             findings.resultFolders += 1
                             checkResults(folder, mode: mode, allowEmulated: allowEmulated, into: &findings)
+                            if mode == "accuracy", division == "closed", let known {
+                                checkTarget(folder, benchmark: known, into: &findings)
+                            }
                         }
                     }
                 }
@@ -125,6 +146,33 @@ public enum SubmissionCheck {
         if let evidence = emulationEvidence(report, jsonPath: jsonURL.path, scoreLines: scoreLines, textPath: textPath) {
             findings.emulatedFolders.append(folder)
             if !allowEmulated { findings.problems.append("\(evidence); --allow-emulated accepts it") }
+        }
+    }
+
+    /// The accuracy run's score (the last line the checker matches) against the
+    /// benchmark's target: top-1 in percent, AUC as a fraction.
+    private static func checkTarget(_ folder: URL, benchmark: Benchmark, into findings: inout Findings) {
+        let textPath = folder.appendingPathComponent("results.txt").path
+        guard let text = try? String(contentsOfFile: textPath, encoding: .utf8) else { return }
+        // A classifier's results.txt has an AUC line too; the checker reads only its metric's (the last match wins).
+        let pattern = switch benchmark.metric {
+        case .top1: top1Pattern
+        case .auc: aucPattern
+        }
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return }
+        var score: Double?
+        for line in text.split(separator: "\n").map(String.init) {
+            guard let match = regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)),
+                  let range = Range(match.range(at: 1), in: line) else { continue }
+            score = Double(line[range])
+        }
+        guard let score else { return }   // no score line: reported with the file rules
+        let (target, shown) = switch benchmark.metric {
+        case .top1(let t): (t * 100, "top-1 \(String(format: "%.0f", t * 100)) %")
+        case .auc(let t): (t, "AUC \(t)")
+        }
+        if score < target {
+            findings.problems.append("\(textPath): \(score) misses \(benchmark.shortName)'s accuracy target (\(shown)); the checker rejects it in the closed division")
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs the MLPerf Tiny modes by the rules against one DUT and writes the
 /// session folder the MLCommons submission checker expects:
-/// `<output>/<kws|vww|ad|ic>/<performance|accuracy|energy>/{log.txt,results.txt,results.json}`,
+/// `<output>/<kws|vww|ad|ic|ic2>/<performance|accuracy|energy>/{log.txt,results.txt,results.json}`,
 /// plus `samples.jsonl` with every completed window or sample as it completes.
 /// Each mode lives in its own file (PerformanceMode, AccuracyMode, EnergyMode).
 public final class Session {

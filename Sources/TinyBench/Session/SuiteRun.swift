@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs benchmarks into one session folder (`<output>/<kws|vww|ad|ic>/<mode>/`)
+/// Runs benchmarks into one session folder (`<output>/<kws|vww|ad|ic|ic2>/<mode>/`)
 /// on one or more DUTs, keeps going when one fails, and summarises them in
 /// `<output>/summary.txt` and `summary.json`; the request is kept in
 /// `<output>/run.json`.
