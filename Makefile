@@ -36,7 +36,8 @@ release: deps
 test: deps
 	@mkdir -p .build && { ls -A sessions 2>/dev/null || true; } > .build/sessions-before-test
 	$(SWIFT) build -c release --build-tests $(SWIFT_FLAGS)
-	$(SWIFT) test -c release --skip-build $(SWIFT_FLAGS)
+	@# The tests' temporary files go to a folder of this run, removed afterwards (pass or fail).
+	tmp="$$(mktemp -d)"; TMPDIR="$$tmp" $(SWIFT) test -c release --skip-build $(SWIFT_FLAGS); status=$$?; rm -rf "$$tmp"; exit $$status
 	@echo "== Scripts/energy-runner --emulated: all five benchmarks, energy through the emulated lab, checked submission tree"
 	out="$$(mktemp -d)"; XDG_DATA_HOME="$$out/data" TINYBENCH="$$($(SWIFT) build -c release --show-bin-path $(SWIFT_FLAGS))/tinybench" \
 	  Scripts/energy-runner --emulated --out "$$out/run"; status=$$?; rm -rf "$$out"; exit $$status
