@@ -113,7 +113,7 @@ struct ConnectionOptions: ParsableArguments {
             bench.accuracyJobs = jobs
             return bench
         }
-        guard energy == nil else { throw CLIError("--devices describes the bench: do not also give --interface or --monitor") }
+        guard energy == nil else { throw UsageError("--devices describes the bench: do not also give --interface or --monitor") }
         let file = try DevicesFile(contentsOf: devices)
         for warning in file.warnings { Console.error("warning: \(warning)\n") }
         return try BenchDescription(devices: file, mode: mode, profile: profile.name, model: model, demoRoot: demoRoot,

@@ -8,12 +8,24 @@ struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
         abstract: "Prepare benchmark datasets in the EEMBC layout.",
+        discussion: """
+            Examples:
+              tinybench dataset prepare kws --from speech --out data --model kws01.tflite
+              tinybench dataset prepare ic --from cifar-10-batches-py --out data
+            """,
         subcommands: [Prepare.self])
 
     struct Prepare: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Convert public raw data (Speech Commands, VWW/COCO images, ToyADMOS, CIFAR-10) to <out>/<benchmark>/.",
-            discussion: "See Docs/datasets.md, \"Preparing the real datasets\", for each source layout and conversion.")
+            discussion: """
+                See Docs/datasets.md, "Preparing the real datasets", for each source layout and conversion.
+
+                Examples:
+                  tinybench dataset prepare kws --from speech --out data --model kws01.tflite
+                  tinybench dataset prepare vww --from vw_coco2014_96 --out data
+                  tinybench dataset prepare ad --from ToyCar/test --out data --labels y.csv
+                """)
 
         @Argument(help: "kws, vww, ad or ic.") var benchmark: Benchmark
         @Option(help: "Folder (or file) of the raw data.") var from: String

@@ -8,7 +8,12 @@ import TinyBenchEmulators
 struct EmulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emulate",
-        abstract: "Serve an emulated DUT (TinyRuntime + cost model) on a pseudo-terminal until interrupted.")
+        abstract: "Serve an emulated DUT (TinyRuntime + cost model) on a pseudo-terminal until interrupted.",
+        discussion: """
+            Examples:
+              tinybench emulate --model kws01.tflite --benchmark kws --pty
+              tinybench kws --port /dev/pts/5    # the path it printed
+            """)
 
     @Option(help: "The .tflite model the DUT runs.") var model: String
     @Option(help: "kws01, vww01, ad01, ic01 or ic02.") var benchmark: Benchmark
@@ -16,10 +21,13 @@ struct EmulateCommand: ParsableCommand {
     @Flag(help: "Serve on a pseudo-terminal (the only transport so far); its path is the first line printed.") var pty = false
     @OptionGroup var lifetime: ServerLifetime
 
+    func validate() throws {
+        guard pty else { throw ValidationError("--pty is required: it is the only way to serve an emulated DUT so far") }
+    }
+
     func run() throws {
         lifetime.detach()
         try reportingErrors {
-            guard pty else { throw CLIError("--pty is required: it is the only way to serve an emulated DUT so far") }
             let dut = try EmulatedDUT(model: try loadModel(model), benchmark: benchmark, profile: profile)
             let server = try PseudoTerminalServer(device: dut)
             // Written unbuffered so a parent process sees the path at once.

@@ -8,7 +8,15 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs `body`; any error becomes one `error: ...` line on standard error and exit status 1.
+/// Options that cannot be used together or as given, found once files or the
+/// bench had to be read: a usage error like ArgumentParser's own (exit 64).
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `body`; any error becomes one `error: ...` line on standard error,
+/// with exit status 64 for usage errors (as ArgumentParser's) and 1 otherwise.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
@@ -16,8 +24,10 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw error
     } catch {
         let text = String(describing: error).replacingOccurrences(of: "\n", with: " ")
-        Console.error("error: \(text)\n")
-        throw ExitCode.failure
+        // Usage errors read as ArgumentParser's own: `Error: ...`, exit 64.
+        let usage = error is UsageError || error is ValidationError || error is BenchError
+        Console.error((usage ? "Error: " : "error: ") + text + "\n")
+        throw usage ? ExitCode.validationFailure : ExitCode.failure
     }
 }
 

@@ -7,11 +7,24 @@ struct FirmwareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "firmware",
         abstract: "Build support for the TinyBench DUT firmware (Firmware/).",
+        discussion: """
+            Examples:
+              tinybench firmware generate --model kws01.tflite --benchmark kws --out gen
+              tinybench firmware check --qemu kws.elf --model kws01.tflite \\
+                  --benchmark kws --cases cases
+            """,
         subcommands: [Generate.self, Check.self])
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write <out>/model.c: the model's weights and prepared layers for Firmware/runtime.")
+            abstract: "Write <out>/model.c: the model's weights and prepared layers for Firmware/runtime.",
+            discussion: """
+                Then build with `make -C Firmware` (Docs/firmware.md).
+
+                Examples:
+                  tinybench firmware generate --model kws01.tflite --benchmark kws --out gen
+                  make -C Firmware MODEL_C=$PWD/gen/model.c OUT=$PWD/build/kws
+                """)
 
         @Option(help: "The int8 .tflite model.") var model: String
         @Option(help: "Benchmark the firmware reports (kws01, vww01, ad01, ic01, ic02).") var benchmark: Benchmark
@@ -33,18 +46,30 @@ struct FirmwareCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run golden cases (NNN.in/NNN.out) on a DUT through the protocol and compare its tb-raw output byte for byte.")
+            abstract: "Run golden cases (NNN.in/NNN.out) on a DUT through the protocol and compare its tb-raw output byte for byte.",
+            discussion: """
+                Examples:
+                  tinybench firmware check --qemu kws.elf --model kws01.tflite \\
+                      --benchmark kws --cases cases
+                  tinybench firmware check --port /dev/ttyACM0 --model kws01.tflite \\
+                      --benchmark kws --cases cases
+                  tinybench firmware check --model kws01.tflite --benchmark kws --cases cases
+                """)
 
         @Option(help: "The model the DUT runs (for its input quantization; the emulated DUT runs it).") var model: String
         @Option(help: "Benchmark (kws01, vww01, ad01, ic01, ic02).") var benchmark: Benchmark
         @Option(help: "Folder of NNN.in / NNN.out cases.") var cases: String
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
 
+        func validate() throws {
+            guard connection.ports.count <= 1 else { throw ValidationError("give one DUT: one --port, --qemu, or neither for the emulated DUT") }
+        }
+
         func run() throws {
             try reportingErrors {
                 let bench = benchmark
                 let connectors = try connection.bench(mode: .accuracy, energy: nil, model: model).connectors()
-                guard connectors.count == 1 else { throw CLIError("give one DUT: one --port, --qemu, or neither for the emulated DUT") }
+                guard connectors.count == 1 else { throw UsageError("give one DUT: one --port, --qemu, or neither for the emulated DUT") }
                 let dut = try connectors[0].connect(bench)
                 defer { dut.close() }
                 let transport = dut.transport

@@ -10,12 +10,13 @@ struct HistoryOptions: ParsableArguments {
 
     var path: String { history ?? RunHistory.defaultPath }
 
-    /// Records the session; a history that cannot be used is a warning, never a failed run.
-    func record(_ session: URL) {
+    /// Records the session and tells `say` its run id; a history that cannot
+    /// be used is a warning, never a failed run.
+    func record(_ session: URL, say: (String) -> Void) {
         guard !noHistory else { return }
         do {
             let id = try RunHistory(path: path).record(SessionFolder(url: session))
-            print("history: run \(id) recorded in \(path)")
+            say("history: run \(id) recorded in \(path)")
         } catch {
             Console.error("warning: \(error)\n")
         }

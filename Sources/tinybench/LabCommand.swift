@@ -17,6 +17,10 @@ struct LabCommand: ParsableCommand {
             STM32H573I-DK interface board at 9600 baud and is powered by an emulated LPM01A or PPK2 \
             whose samples follow the DUT's activity on its virtual timeline. Use it with \
             `tinybench kws --mode energy --interface <interface> --monitor lpm01a:<monitor>`.
+
+            Examples:
+              tinybench lab --model ad01.tflite --benchmark ad --monitor ppk2
+              tinybench ad --mode energy --interface /dev/pts/6 --monitor ppk2:/dev/pts/7
             """)
 
     @Option(help: "The .tflite model the DUT runs.") var model: String

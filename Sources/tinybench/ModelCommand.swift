@@ -8,12 +8,23 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Inspect, run and time a .tflite model on TinyRuntime (the emulator's int8 engine).",
+        discussion: """
+            Examples:
+              tinybench model inspect Datasets/demo/models/kws01.tflite
+              tinybench model run kws01.tflite --input 000.in --output 000.out
+              tinybench model bench Datasets/demo/models/vww01.tflite --json
+            """,
         subcommands: [Inspect.self, Run.self, Bench.self]
     )
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Operators, shapes, MACs, weights and arena size of a model.")
+            abstract: "Operators, shapes, MACs, weights and arena size of a model.",
+            discussion: """
+                Examples:
+                  tinybench model inspect Datasets/demo/models/kws01.tflite
+                  tinybench model inspect Datasets/demo/models/ic02.tflite --json
+                """)
         @Argument(help: "The .tflite model.") var model: String
         @Flag(help: "Print one JSON object with keys `operators` and `totals`.") var json = false
 
@@ -32,6 +43,10 @@ struct ModelCommand: ParsableCommand {
                 The input file holds the raw bytes of the input tensor (row-major, in the tensor's own \
                 type: int8 for the MLPerf Tiny models); a model with several inputs takes them back to \
                 back in graph order. The output is the raw bytes of the output tensor(s), likewise.
+
+                Examples:
+                  tinybench model run kws01.tflite --input 000.in
+                  tinybench model run kws01.tflite --input 000.in --output 000.out
                 """)
         @Argument(help: "The .tflite model.") var model: String
         @Option(help: "File with the raw bytes of the input tensor.") var input: String
@@ -59,6 +74,10 @@ struct ModelCommand: ParsableCommand {
                 Times Interpreter.invoke() on one thread with a monotonic clock, after untimed warm-up \
                 runs, on an all-zero input. This is the speed of the emulator runtime on the host; the \
                 latency of a board comes from a real DUT or from the emulated DUT's cost model.
+
+                Examples:
+                  tinybench model bench Datasets/demo/models/ic01.tflite
+                  tinybench model bench ad01.tflite --iterations 5000 --warmup 100 --json
                 """)
         @Argument(help: "The .tflite model.") var model: String
         @Option(help: "Timed inferences, 1 to 10000000.") var iterations = 1000

@@ -6,7 +6,12 @@ import TinyBench
 struct PortsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ports",
-        abstract: "List serial ports: path, description, USB VID:PID and serial number.")
+        abstract: "List serial ports: path, description, USB VID:PID and serial number.",
+        discussion: """
+            Examples:
+              tinybench ports
+              tinybench ports --json
+            """)
 
     @Flag(help: "Print JSON.") var json = false
 

@@ -16,6 +16,11 @@ struct ReportCommand: ParsableCommand {
             submission checker looks for them, writes systems/<system>.json unless it exists, and \
             checks the whole tree as check-submission does (exit status 1 on any problem, such as a \
             missing energy score, a non-compliant run or an emulated result without --allow-emulated).
+
+            Examples:
+              tinybench report sessions/20261130_101500 --html
+              tinybench report sessions/20261130_101500 --submission submission \\
+                  --org MyOrg --system nucleo-l4r5zi
             """)
 
     @Argument(help: "The session folder.") var session: String
@@ -74,6 +79,10 @@ struct CheckSubmissionCommand: ParsableCommand {
             NON-COMPLIANT, INTERRUPTED or INVALID runs, on performance or energy runs without \
             exactly 5 windows of at least 10 s, and on emulated or QEMU results unless \
             --allow-emulated.
+
+            Examples:
+              tinybench check-submission submission
+              tinybench check-submission submission --allow-emulated
             """)
 
     @Argument(help: "Root of the submission tree (holding closed/ or open/).") var root: String

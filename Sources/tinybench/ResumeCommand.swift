@@ -16,12 +16,17 @@ struct ResumeCommand: ParsableCommand {
             files must be those of the interrupted run (checked by name, profile and SHA-256), \
             or the run stops with the difference. Connection options replace the bench's, e.g. \
             when the board's port moved (--port /dev/ttyACM1).
+
+            Examples:
+              tinybench resume sessions/20261130_101500
+              tinybench resume sessions/20261130_101500 --port /dev/ttyACM1
             """)
 
     @Argument(help: "The session folder of the interrupted run.") var session: String
     @OptionGroup(title: "Connection (replaces the session's)") var connection: ConnectionOptions
     @OptionGroup(title: "Energy mode (replaces the session's)") var energy: EnergyOptions
     @OptionGroup(title: "History") var history: HistoryOptions
+    @OptionGroup(title: "Output") var printing: OutputOptions
 
     func run() throws {
         try reportingErrors {
@@ -36,7 +41,7 @@ struct ResumeCommand: ParsableCommand {
             }
             let suite = try request.suite(output: folder)
             suite.resume = true
-            try runSuite(suite, history: history)
+            try runSuite(suite, output: printing, history: history)
         }
     }
 }

@@ -16,6 +16,11 @@ struct RunCommand: ParsableCommand {
             `tinybench all` runs out of the box. With several DUTs (repeated --port) each board \
             runs the benchmark its firmware was built for, and identical DUTs share an accuracy \
             run (Docs/benches.md).
+
+            Examples:
+              tinybench all
+              tinybench kws --port /dev/ttyACM0 --dataset DATASETS --mode accuracy
+              tinybench ad --mode energy --emulated-lab --json --quiet
             """)
 
     @Argument(help: "Benchmark: kws, vww, ad, ic, ic2 (kws01 etc. accepted), or all.")
@@ -23,6 +28,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup(title: "Connection") var connection: ConnectionOptions
     @OptionGroup(title: "Energy mode") var energy: EnergyOptions
     @OptionGroup(title: "History") var history: HistoryOptions
+    @OptionGroup(title: "Output") var printing: OutputOptions
     @Option(help: "performance, accuracy, all (both), or energy (through --interface and --monitor, or --emulated-lab).")
     var mode: ModeSelection = .all
     @Option(help: "Dataset root in the EEMBC layout (<dir>/<kws01|...>/y_labels.csv); default: the bundled demo data.")
@@ -77,36 +83,37 @@ struct RunCommand: ParsableCommand {
             let folder = try output.map { URL(fileURLWithPath: $0) } ?? SessionFolder.createNew(under: URL(fileURLWithPath: "sessions"))
             let suite = try request.suite(output: folder)
             suite.existingResults = overwrite ? .overwrite : .refuse
-            try runSuite(suite, history: history)
+            try runSuite(suite, output: printing, history: history)
         }
     }
 }
 
-/// Runs a suite with its progress and notices on standard error, prints each
-/// benchmark's outcome and the summary table; failed benchmarks are listed on
-/// standard error and make the exit status 1; a run stopped by SIGINT /
-/// SIGTERM ends with 130 / 143.
-func runSuite(_ suite: SuiteRun, history: HistoryOptions) throws {
+/// Runs a suite with its progress and notices on standard error, tells each
+/// benchmark's outcome and prints the summary (table or JSON); each error is
+/// printed once, on standard error, and failed benchmarks make the exit
+/// status 1; a run stopped by SIGINT / SIGTERM ends with 130 / 143.
+func runSuite(_ suite: SuiteRun, output: OutputOptions, history: HistoryOptions) throws {
     let interruption = Interruption()
     interruption.catchSignals()
     suite.interruption = interruption
     let reporter = ProgressReporter.standardError()
-    suite.progress = { b, done, total, phase in reporter.update(done: done, total: total, label: "\(b.id) \(phase)") }
+    if !output.quiet {
+        suite.progress = { b, done, total, phase in reporter.update(done: done, total: total, label: "\(b.id) \(phase)") }
+    }
     suite.notice = { b, text in reporter.notice("\(b.id): \(text)") }
     suite.finished = { row in
         reporter.finish()
-        print("\(row.benchmark): " + (row.error.map { "FAILED: \($0)" } ?? "done") + " (\(row.folders.count) mode(s) written)")
+        output.inform("\(row.benchmark): " + (row.error == nil ? "done" : "FAILED") + " (\(row.folders.count) mode(s) written)")
     }
     let summary = try suite.run()
-    print("")
-    print(summary.table())
+    output.summarize(summary)
     if !summary.rows.allSatisfy({ $0.folders.isEmpty }) {
         do {
-            print("report: \(try HTMLReport.withModelledLayers(SessionFolder(url: suite.output)).write().path)")
+            output.inform("report: \(try HTMLReport.withModelledLayers(SessionFolder(url: suite.output)).write().path)")
         } catch {
             Console.error("warning: report.html not written: \(error)\n")
         }
-        history.record(suite.output)
+        history.record(suite.output, say: output.inform)
     }
     if let signal = interruption.signal { throw ExitCode(Interruption.exitStatus(signal)) }
     let failed = summary.rows.filter { $0.error != nil }

@@ -71,6 +71,15 @@ struct BadInvocationTests {
         .range(["models", "fetch", "--timeout=-1"], "--timeout"),
         .range(["models", "fetch", "--timeout", "1e7"], "--timeout"),
         .range(["firmware", "check", "--model", model, "--benchmark", "kws01", "--cases", "x", "--baud", "10"], "--baud"),
+        // Usage errors found after parsing (combinations, files, the bench): still 64, not 1.
+        Case(arguments: ["emulate", "--model", model, "--benchmark", "kws"], status: 64, mentions: ["--pty"]),
+        Case(arguments: ["models", "fetch", "--only", "nothing"], status: 64, mentions: ["--only", "nothing"]),
+        Case(arguments: ["models", "fetch", "--base-url", "mirror.local/tiny"], status: 64, mentions: ["--base-url", "not a URL"]),
+        Case(arguments: ["kws", "--mode", "energy"], status: 64, mentions: ["energy mode needs --interface"]),
+        Case(arguments: ["kws", "--emulated-lab"], status: 64, mentions: ["belong to --mode energy"]),
+        Case(arguments: ["firmware", "check", "--model", model, "--benchmark", "kws01", "--cases", "x", "--port", "a", "--port", "b"],
+             status: 64, mentions: ["give one DUT"]),
+        Case(arguments: ["histroy"], status: 64, mentions: ["unknown command or benchmark 'histroy'"]),
         // I/O: the output is a file, or a missing parent cannot be created because a file is in its way.
         Case(arguments: ["kws", "--mode", "performance", "--output", file], status: 1,
              mentions: [file, "a file of that name exists"]),

@@ -80,8 +80,10 @@ public struct RunSummary: Sendable, Codable {
     /// True when every benchmark ran to the end and met its quality target (where measured).
     public var succeeded: Bool { rows.allSatisfy { $0.error == nil && $0.targetMet != false } }
 
-    /// The table printed at the end of a run.
-    public func table() -> String {
+    /// The table printed at the end of a run. With `errorsBelow` a failed
+    /// benchmark's result says only FAILED: the caller prints its error once,
+    /// after the table (summary.txt, read on its own, keeps the error).
+    public func table(errorsBelow: Bool = false) -> String {
         let withEnergy = rows.contains { $0.energyProblems != nil }
         var lines = [[String]]()
         lines.append(["benchmark", "throughput", "latency", "quality", "target"] + (withEnergy ? ["energy"] : []) + ["result"])
@@ -91,7 +93,7 @@ public struct RunSummary: Sendable, Codable {
             let quality = r.quality.map { r.metric == "AUC" ? String(format: "AUC %.4f", $0) : String(format: "top-1 %.2f %%", $0 * 100) } ?? "-"
             let target = r.metric == "AUC" ? String(format: "AUC ≥ %.2f", r.target) : String(format: "≥ %.0f %%", r.target * 100)
             var verdict = [String]()
-            if let error = r.error { verdict.append("FAILED: \(error)") }
+            if let error = r.error { verdict.append(errorsBelow ? "FAILED (error below)" : "FAILED: \(error)") }
             if let met = r.targetMet { verdict.append(met ? "target met" : "target NOT met") }
             if r.compliant == false { verdict.append("non-compliant windows") }
             var energy = [String]()
