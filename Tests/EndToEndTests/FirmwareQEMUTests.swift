@@ -13,12 +13,14 @@ enum CrossTools {
 
 @Suite(.serialized, .enabled(if: CrossTools.present, "arm-none-eabi-gcc or qemu-system-arm is missing (make test installs them)"))
 struct FirmwareQEMUTests {
-    /// Generates model.c for `model` and builds the mps2-an386 firmware; returns the .elf.
-    static func firmware(model: String, benchmark: String) throws -> String {
+    /// Generates model.c for `model` and builds the mps2-an386 firmware with
+    /// the host link `link` (uart or semihosting); returns the .elf.
+    static func firmware(model: String, benchmark: String, link: String = "uart") throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-qemu-\(UUID().uuidString)")
         let generated = try CLI.run(["firmware", "generate", "--model", model, "--benchmark", benchmark, "--out", dir.path])
         try #require(generated.status == 0, "\(generated.stderr)")
-        let make = try CLI.runTool("make", ["-C", FirmwareHostTests.firmware.path, "MODEL_C=\(dir.path)/model.c", "OUT=\(dir.path)/build"])
+        let make = try CLI.runTool("make", ["-C", FirmwareHostTests.firmware.path, "MODEL_C=\(dir.path)/model.c", "OUT=\(dir.path)/build",
+                                            "LINK=\(link)"])
         try #require(make.status == 0, "firmware build failed: \(make.stdout) \(make.stderr)")
         return dir.appendingPathComponent("build/firmware.elf").path
     }
@@ -63,10 +65,13 @@ struct FirmwareQEMUTests {
         return dir
     }
 
+    /// The runtime's arithmetic, so the firmware talks over the semihosting
+    /// console (vww01's 27 KB inputs take over a second each over the UART);
+    /// the UART build is exercised by the runs below.
     @Test(arguments: ["kws01", "ic01", "ad01", "vww01", "ic02"])
     func everyCaseIsByteExactUnderQEMU(id: String) throws {
         let model = CLI.conformance != nil ? CLI.model(id) : HarnessData.demo.appendingPathComponent("models/\(id).tflite").path
-        let elf = try Self.firmware(model: model, benchmark: id)
+        let elf = try Self.firmware(model: model, benchmark: id, link: "semihosting")
         defer { Self.remove(firmware: elf) }
         let r = try Self.runLeavingNoTemporaryFiles(["firmware", "check", "--qemu", elf, "--model", model, "--benchmark", id, "--cases", try Self.cases(id, model: model).path])
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
@@ -80,10 +85,13 @@ struct FirmwareQEMUTests {
     /// windows per file, so it gets two files (one normal, one anomalous).
     /// ic02 runs on the ic01 images (its dataset folder) and reports as ic2;
     /// at about 1 s of QEMU time an inference it gets three files.
-    @Test(arguments: [("kws01", 12), ("vww01", 4), ("ad01", 2), ("ic01", 10), ("ic02", 3)])
-    func runsUnderQEMULikeTheEmulatedDUT(id: String, files: Int) throws {
+    /// The semihosting link (`make LINK=semihosting`) carries the same
+    /// dialogue: ad01 on 16 files (3,136 windows) gives the emulated DUT's results.
+    @Test(arguments: [("kws01", 12, "uart"), ("vww01", 4, "uart"), ("ad01", 2, "uart"), ("ic01", 10, "uart"), ("ic02", 3, "uart"),
+                      ("ad01", 16, "semihosting")])
+    func runsUnderQEMULikeTheEmulatedDUT(id: String, files: Int, link: String) throws {
         let demo = HarnessData.demo
-        let elf = try Self.firmware(model: demo.appendingPathComponent("models/\(id).tflite").path, benchmark: id)
+        let elf = try Self.firmware(model: demo.appendingPathComponent("models/\(id).tflite").path, benchmark: id, link: link)
         defer { Self.remove(firmware: elf) }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-qemu-data-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -109,6 +117,8 @@ struct FirmwareQEMUTests {
         #expect(qemuSamples.split(separator: "\n").count == files)
         // samples.jsonl is in completion order (the in-process run shares the files across interpreters).
         #expect(qemuSamples.split(separator: "\n").sorted() == emulatedSamples.split(separator: "\n").sorted())
+        let log = try String(contentsOf: qemuOut.appendingPathComponent("\(name)/accuracy/log.txt"), encoding: .utf8)
+        #expect(log.contains("(semihosting link)") == (link == "semihosting"), "\(log.prefix(600))")
         let performance = try String(contentsOf: qemuOut.appendingPathComponent("\(name)/performance/results.txt"), encoding: .utf8)
         #expect(performance.contains("Median throughput is") && performance.contains("NON-COMPLIANT"))
         #expect(try Self.noQEMULeft(elf))

@@ -14,6 +14,8 @@ void reset_handler(void);
 void board_received(uint8_t byte);
 /* Provided by the port: stop for good with an exit status. */
 void board_halt(int code) __attribute__((noreturn));
+/* board_wait() of an interrupt-driven port: WFI unless the ring holds bytes. */
+void cortex_m_wait_for_interrupt(void);
 /* A fault or unexpected interrupt: reports it to the host, then board_halt(3). */
 void fault_handler(void);
 

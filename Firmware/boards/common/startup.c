@@ -27,7 +27,7 @@ uint32_t board_read(uint8_t *bytes, uint32_t max) {
     return count;
 }
 
-void board_wait(void) {
+void cortex_m_wait_for_interrupt(void) {
     /* Interrupts off between the check and WFI, so a byte that arrives in
      * between still wakes the core (WFI returns on a pending interrupt). */
     __asm volatile("cpsid i");

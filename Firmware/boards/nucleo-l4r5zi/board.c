@@ -146,6 +146,8 @@ void board_timestamp_pulse(void) {
     GPIO_BSRR(GPIOF) = 1u << TIMESTAMP_PIN;
 }
 
+void board_wait(void) { cortex_m_wait_for_interrupt(); }
+
 void board_halt(int code) {
     (void)code;                      /* no one to tell on a board */
     __asm volatile("cpsid i");

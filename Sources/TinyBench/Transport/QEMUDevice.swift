@@ -22,6 +22,27 @@ public final class QEMUDevice: Transport {
 
     public let endpoint: String
     public let pid: pid_t
+    /// The wire between this process and the firmware.
+    public let link: Link
+
+    /// How a firmware talks to the host under QEMU.
+    public enum Link: String, Sendable {
+        /// The board's UART (CMSDK UART0): what a board has, one byte per
+        /// trip through QEMU's main loop (about 10-20 KB/s host to guest).
+        case uart
+        /// Semihosting reads and writes of ":tt", QEMU's standard input and
+        /// output (firmware built with `make LINK=semihosting`): whole
+        /// buffers per call, the same protocol.
+        case semihosting
+    }
+
+    /// The marker a `LINK=semihosting` firmware carries in its image.
+    static let semihostingMarker = Array("tinybench-link=semihosting".utf8)
+
+    /// The link a firmware image was built for: semihosting when it carries the marker.
+    public static func link(of image: [UInt8]) -> Link {
+        image.firstRange(of: semihostingMarker) == nil ? .uart : .semihosting
+    }
     private let pty: PseudoTerminal
     /// QEMU's standard error, read through this descriptor (its file is already unlinked).
     private let log: Int32
@@ -33,12 +54,20 @@ public final class QEMUDevice: Transport {
     /// the firmware answers `name%`.
     public init(firmware: String, qemu: String = "qemu-system-arm", machine: String = "mps2-an386", cpu: String = "cortex-m4",
                 startupSeconds: Double = 20) throws(TransportError) {
-        guard FileManager.default.isReadableFile(atPath: firmware) else { throw .notFound(firmware) }
+        guard FileManager.default.isReadableFile(atPath: firmware), let image = FileManager.default.contents(atPath: firmware) else {
+            throw .notFound(firmware)
+        }
+        link = Self.link(of: [UInt8](image))
         pty = try PseudoTerminal()
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("tinybench-qemu-\(getpid())-\(UUID().uuidString).log").path
+        // Semihosting's ":tt" reads and writes QEMU's standard input and
+        // output directly: no chardev may read them as well.
+        let wire = switch link {
+        case .uart: ["-chardev", "stdio,id=uart0,signal=off", "-serial", "chardev:uart0"]
+        case .semihosting: ["-serial", "null"]
+        }
         let arguments = [qemu, "-M", machine, "-cpu", cpu, "-kernel", firmware, "-display", "none", "-monitor", "none",
-                         "-chardev", "stdio,id=uart0,signal=off", "-serial", "chardev:uart0",
-                         "-icount", "shift=0,sleep=off", "-semihosting-config", "enable=on,target=native"]
+                         "-icount", "shift=0,sleep=off", "-semihosting-config", "enable=on,target=native"] + wire
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let child = tb_spawn_on_tty(argv, pty.path, logPath)
@@ -51,6 +80,7 @@ public final class QEMUDevice: Transport {
         }
         pid = child
         endpoint = "QEMU \(machine) running \(URL(fileURLWithPath: firmware).lastPathComponent)"
+            + (link == .semihosting ? " (semihosting link)" : "")
         do {
             try handshake(seconds: startupSeconds)
         } catch {
@@ -126,10 +156,14 @@ public final class QEMUDevice: Transport {
 
     public func close() { stop() }
 
-    /// SIGTERM, then SIGKILL if QEMU is still there after two seconds.
+    /// SIGTERM, then SIGKILL if QEMU is still there after two seconds. A
+    /// semihosting firmware waits inside a read of QEMU's standard input,
+    /// where QEMU cannot act on a signal: closing our end first ends that
+    /// read, and the firmware stops QEMU itself.
     public func stop() {
         guard !stopped else { return }
         stopped = true
+        if link == .semihosting { pty.host.close() }
         kill(pid, SIGTERM)
         var status: Int32 = 0
         for _ in 0..<40 {
