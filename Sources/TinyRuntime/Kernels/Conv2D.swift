@@ -5,14 +5,14 @@
 /// clamped to the fused activation's range. Padding positions contribute zero.
 /// Eval widens the input once with the zero point removed, into a buffer with
 /// a border of zeros wide enough for every tap (a padding position then
-/// contributes `0 · w`, as in TFLM): to int16 pairs for ``PairGEMM`` on AVX2
-/// builds (channels padded to even, so a pair never straddles a segment), to
+/// contributes `0 · w`, as in TFLM): to int16 for ``PairGEMM`` on AVX2 builds
+/// (integer `vpmaddwd`, twice the products per instruction of a float FMA), to
 /// float for ``PanelGEMM`` elsewhere. Groups of up to ``groupPixels`` output
-/// pixels are multiplied with the weights packed in prepare, one panel of 16 channels over the whole group (four pixels
-/// at a time) before the next, so a panel is read from memory once per group;
-/// receptive fields are read in place, one run of contiguous values per filter
-/// row (no im2col copy). A last block of fewer than four pixels repeats its
-/// last pixel and drops the repeats.
+/// pixels are multiplied with the weights packed in prepare, one panel of 16
+/// channels over the whole group (four pixels at a time) before the next, so a
+/// panel is read from memory once per group; receptive fields are read in
+/// place, one run of contiguous values per filter row (no im2col copy). A last
+/// block of fewer than four pixels repeats its last pixel and drops the repeats.
 final class Conv2D: PreparedKernel {
     #if TINYRUNTIME_AVX2
     typealias Operand = Int16
@@ -24,7 +24,7 @@ final class Conv2D: PreparedKernel {
     private let weights: Scratch<Operand>      // PairGEMM or PanelGEMM panels
     private let bias: Scratch<Int32>           // [paddedChannels]
     private let requantization: ChannelRequantization
-    private let widened: Scratch<Operand>      // [border + y][border + x][channelStride]
+    private let widened: Scratch<Operand>      // [border + y][border + x][inChannels]
     /// Where each run of a receptive field starts, in operands from its first value.
     private let segmentOffsets: Scratch<Int>
     private let segments: PanelGEMM.Segments
@@ -40,8 +40,6 @@ final class Conv2D: PreparedKernel {
     private let range: (min: Int32, max: Int32)
     private let h: SpatialGeometry, w: SpatialGeometry
     private let batches: Int, inChannels: Int, outChannels: Int, paddedChannels: Int
-    /// Operands per pixel in `widened`: `inChannels`, rounded up to even for PairGEMM.
-    private let channelStride: Int
     private(set) var plan: LayerPlan?
 
     static func prepare(_ c: KernelContext) throws(ModelError) -> Conv2D {
@@ -72,28 +70,32 @@ final class Conv2D: PreparedKernel {
         let bias = try c.bias(at: 2, channels: oc)
         let requantizers = try c.channelRequantizers(input: input, filter: filter, output: output, channels: oc)
         let range = FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint)
-        #if TINYRUNTIME_AVX2
-        let channelStride = (ic + 1) / 2 * 2
-        let packed = PairGEMM.pack(try c.int8Constant(filter), channels: oc, depth: length, groupLength: ic, paddedGroupLength: channelStride)
-        #else
-        let channelStride = ic
-        let packed = PanelGEMM.pack(try c.int8Constant(filter), channels: oc, depth: length)
-        #endif
         // One run per filter row when a row's taps are adjacent, else one per tap.
-        let rowOperands = w.paddedExtent * channelStride
+        let rowOperands = w.paddedExtent * ic
         let offsets = dilationW == 1
             ? (0..<kh).map { $0 * dilationH * rowOperands }
-            : (0..<(kh * kw)).map { ($0 / kw) * dilationH * rowOperands + ($0 % kw) * dilationW * channelStride }
+            : (0..<(kh * kw)).map { ($0 / kw) * dilationH * rowOperands + ($0 % kw) * dilationW * ic }
+        let run = length / offsets.count
+        #if TINYRUNTIME_AVX2
+        // PairGEMM sums pairs of terms: a run of odd length is read one value
+        // past its end, where a zero weight meets it (hence one more operand).
+        let segmentLength = (run + 1) / 2 * 2, slack = 1
+        let packed = PairGEMM.pack(try c.int8Constant(filter), channels: oc, depth: length, groupLength: run,
+                                   paddedGroupLength: segmentLength)
+        #else
+        let segmentLength = run, slack = 0
+        let packed = PanelGEMM.pack(try c.int8Constant(filter), channels: oc, depth: length)
+        #endif
         let kernel = Conv2D(
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
             weights: Scratch(packed, padding: 0),
             bias: Scratch(bias + [Int32](repeating: 0, count: padded - oc), padding: 0),
             requantization: ChannelRequantization(requantizers),
-            widened: Scratch(count: h.paddedExtent * w.paddedExtent * channelStride, value: 0),
-            segmentOffsets: Scratch(offsets, padding: 0), segmentLength: kh * kw * channelStride / offsets.count,
+            widened: Scratch(count: h.paddedExtent * w.paddedExtent * ic + slack, value: 0),
+            segmentOffsets: Scratch(offsets, padding: 0), segmentLength: segmentLength,
             accumulators: Scratch(count: groupPixels * padded, value: 0),
             inputZeroPoint: iq.zeroPoint, outputZeroPoint: oq.zeroPoint, range: range,
-            h: h, w: w, batches: input.shape[0], inChannels: ic, outChannels: oc, paddedChannels: padded, channelStride: channelStride)
+            h: h, w: w, batches: input.shape[0], inChannels: ic, outChannels: oc, paddedChannels: padded)
         kernel.plan = .convolution(ConvolutionPlan(c, geometry: (h, w), batches: input.shape[0], depthMultiplier: 0,
                                                    zeroPoints: (iq.zeroPoint, oq.zeroPoint), range: range, requantizers: requantizers))
         return kernel
@@ -103,8 +105,7 @@ final class Conv2D: PreparedKernel {
                  bias: Scratch<Int32>, requantization: ChannelRequantization, widened: Scratch<Operand>,
                  segmentOffsets: Scratch<Int>, segmentLength: Int, accumulators: Scratch<Int32>,
                  inputZeroPoint: Int32, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
-                 h: SpatialGeometry, w: SpatialGeometry, batches: Int, inChannels: Int, outChannels: Int, paddedChannels: Int,
-                 channelStride: Int) {
+                 h: SpatialGeometry, w: SpatialGeometry, batches: Int, inChannels: Int, outChannels: Int, paddedChannels: Int) {
         self.input = input
         self.output = output
         self.weights = weights
@@ -123,7 +124,6 @@ final class Conv2D: PreparedKernel {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.paddedChannels = paddedChannels
-        self.channelStride = channelStride
     }
 
     func eval() {
@@ -144,7 +144,7 @@ final class Conv2D: PreparedKernel {
                         let last = min(p + 3, end - 1)
                         let x = (field(p), field(min(p + 1, last)), field(min(p + 2, last)), field(last))
                         GEMM.fourRows(x, segments, panel: weights.pointer + c * depth, width: width, bias: bias.pointer + c,
-                                           out: acc + (p - group) * paddedChannels + c, outStride: paddedChannels)
+                                      out: acc + (p - group) * paddedChannels + c, outStride: paddedChannels)
                         p += 4
                     }
                     c += width
@@ -161,17 +161,16 @@ final class Conv2D: PreparedKernel {
     @inline(__always)
     private func field(_ pixel: Int) -> UnsafePointer<Operand> {
         let oy = pixel / w.output, ox = pixel % w.output
-        return UnsafePointer(widened.pointer + (oy * h.stride * w.paddedExtent + ox * w.stride) * channelStride)
+        return UnsafePointer(widened.pointer + (oy * h.stride * w.paddedExtent + ox * w.stride) * inChannels)
     }
 
     /// The image minus the zero point inside the zero border.
     private func widen(_ image: UnsafePointer<Int8>) {
         let rowValues = w.input * inChannels
         for y in 0..<h.input {
-            let row = widened.pointer + ((h.padBefore + y) * w.paddedExtent + w.padBefore) * channelStride
+            let row = widened.pointer + ((h.padBefore + y) * w.paddedExtent + w.padBefore) * inChannels
             #if TINYRUNTIME_AVX2
-            PairGEMM.widen(image + y * rowValues, pixels: w.input, count: inChannels, to: row, dstStride: channelStride,
-                           zeroPoint: inputZeroPoint)
+            PairGEMM.widen(image + y * rowValues, to: row, count: rowValues, zeroPoint: inputZeroPoint)
             #else
             ExactGEMM.widen(image + y * rowValues, to: row, count: rowValues, zeroPoint: inputZeroPoint)
             #endif

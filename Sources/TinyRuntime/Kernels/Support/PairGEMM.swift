@@ -14,21 +14,21 @@ import _Builtin_intrinsics.intel
 /// The reduction runs over pairs of adjacent terms `(k, k + 1)`. A panel of
 /// `w` (16 or 8) channels is `[depth / 2][w][2]` int16, so one 32-bit broadcast
 /// of an input pair meets one pair per channel. Rows are read in place as
-/// ``PanelGEMM/Segments`` of int16 values whose lengths are even (the caller
-/// pads the channel count of its input to even).
+/// ``PanelGEMM/Segments`` of int16 values of even length (a caller with runs of
+/// odd length pads their weights with a zero and lets a segment read one value
+/// past its run).
 enum PairGEMM {
     static let width = 16
     typealias Rows = (UnsafePointer<Int16>, UnsafePointer<Int16>, UnsafePointer<Int16>, UnsafePointer<Int16>)
 
-    /// Packs int8 weights `[channels][depth]` whose reduction index is
-    /// `k = group · groupLength + i` (`i < groupLength`) for a reduction that
-    /// pads each group to `paddedGroupLength` terms (zero weights), into
-    /// panels: panel `p` starts at `16 · p · paddedDepth` and holds
+    /// Packs int8 weights `[channels][depth]`, whose reduction runs in groups of
+    /// `groupLength` terms, each padded to `paddedGroupLength` with zero weights,
+    /// into panels: panel `p` starts at `16 · p · paddedDepth` and holds
     /// `[paddedDepth / 2][w][2]`, `w` = 16 or 8. Channels are padded with zero
     /// weights to ``ExactGEMM/paddedChannels(_:)``.
     static func pack(_ weights: [Int8], channels: Int, depth: Int, groupLength: Int, paddedGroupLength: Int) -> [Int16] {
         let padded = ExactGEMM.paddedChannels(channels)
-        let paddedDepth = depth / groupLength * paddedGroupLength
+        let paddedDepth = groupLength > 0 ? depth / groupLength * paddedGroupLength : 0
         var out = [Int16](repeating: 0, count: padded * paddedDepth)
         for c in 0..<channels {
             let start = c / width * width
@@ -41,29 +41,20 @@ enum PairGEMM {
         return out
     }
 
-    /// `dst[i · dstStride + j] = src[i · count + j] − zeroPoint` for `pixels`
-    /// pixels of `count` int8 values; a pixel's values past `count` are left.
+    /// `dst[i] = src[i] − zeroPoint` for `count` int8 values, sixteen at a time.
     @inline(__always)
-    static func widen(_ src: UnsafePointer<Int8>, pixels: Int, count: Int, to dst: UnsafeMutablePointer<Int16>,
-                      dstStride: Int, zeroPoint: Int32) {
-        let zp = Int16(truncatingIfNeeded: zeroPoint)
-        if dstStride == count {
-            let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst), total = pixels * count
-            let z = SIMD16<Int16>(repeating: zp)
-            var i = 0
-            while i + 16 <= total {
-                let v = SIMD16<Int16>(truncatingIfNeeded: s.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self))
-                d.storeBytes(of: v &- z, toByteOffset: i * 2, as: SIMD16<Int16>.self)
-                i += 16
-            }
-            while i < total {
-                dst[i] = Int16(src[i]) &- zp
-                i += 1
-            }
-        } else {
-            for p in 0..<pixels {
-                for j in 0..<count { dst[p * dstStride + j] = Int16(src[p * count + j]) &- zp }
-            }
+    static func widen(_ src: UnsafePointer<Int8>, to dst: UnsafeMutablePointer<Int16>, count: Int, zeroPoint: Int32) {
+        let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+        let zp = Int16(truncatingIfNeeded: zeroPoint), z = SIMD16<Int16>(repeating: zp)
+        var i = 0
+        while i + 16 <= count {
+            let v = SIMD16<Int16>(truncatingIfNeeded: s.loadUnaligned(fromByteOffset: i, as: SIMD16<Int8>.self))
+            d.storeBytes(of: v &- z, toByteOffset: i * 2, as: SIMD16<Int16>.self)
+            i += 16
+        }
+        while i < count {
+            dst[i] = Int16(src[i]) &- zp
+            i += 1
         }
     }
 
