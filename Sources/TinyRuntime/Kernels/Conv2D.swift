@@ -3,27 +3,38 @@
 /// Arithmetic of TFLM's reference `ConvPerChannel`: the accumulator is
 /// `bias + Σ (x - inputZeroPoint) · w`, requantized per output channel and
 /// clamped to the fused activation's range. Padding positions contribute zero.
-/// Eval widens the input once to float with the zero point removed, into a
-/// buffer with a border of zeros wide enough for every tap (a padding position
-/// then contributes `0 · w`, as in TFLM). Groups of up to ``groupPixels``
-/// output pixels are multiplied with the weights packed in prepare through
-/// ``PanelGEMM``, one panel of 16 channels over the whole group (four pixels
-/// at a time) before the next, so a panel is read from memory once per group;
-/// receptive fields are read in place, one run of contiguous values per filter
-/// row (no im2col copy). A last block of fewer than four pixels repeats its
-/// last pixel and drops the repeats.
+/// Eval widens the input once with the zero point removed, into a buffer with
+/// a border of zeros wide enough for every tap (a padding position then
+/// contributes `0 · w`, as in TFLM): to int16 for ``PairGEMM`` on AVX2 builds
+/// (integer `vpmaddwd`, twice the products per instruction of a float FMA), to
+/// float for ``PanelGEMM`` elsewhere. Groups of up to ``groupPixels`` output
+/// pixels are multiplied with the weights packed in prepare, one panel of 16
+/// channels over the whole group (four pixels at a time) before the next, so a
+/// panel is read from memory once per group; receptive fields are read in
+/// place, one run of contiguous values per filter row (no im2col copy). A last
+/// block of fewer than four pixels repeats its last pixel and drops the repeats.
 final class Conv2D: PreparedKernel {
+    #if TINYRUNTIME_AVX2
+    typealias Operand = Int16
+    #else
+    typealias Operand = Float
+    #endif
     private let input: UnsafePointer<Int8>
     private let output: UnsafeMutablePointer<Int8>
-    private let weights: Scratch<Float>        // PanelGEMM panels
+    private let weights: Scratch<Operand>      // PairGEMM or PanelGEMM panels
     private let bias: Scratch<Int32>           // [paddedChannels]
     private let requantization: ChannelRequantization
-    private let widened: Scratch<Float>        // [border + y][border + x][inChannels]
-    /// Where each run of a receptive field starts, in floats from its first value.
+    private let widened: Scratch<Operand>      // [border + y][border + x][inChannels]
+    /// Where each run of a receptive field starts, in operands from its first value.
     private let segmentOffsets: Scratch<Int>
     private let segments: PanelGEMM.Segments
     private let accumulators: Scratch<Int32>   // [groupPixels][paddedChannels]
     static let groupPixels = 64
+    #if TINYRUNTIME_AVX2
+    private typealias GEMM = PairGEMM
+    #else
+    private typealias GEMM = PanelGEMM
+    #endif
     private let inputZeroPoint: Int32
     private let outputZeroPoint: Int32
     private let range: (min: Int32, max: Int32)
@@ -60,17 +71,28 @@ final class Conv2D: PreparedKernel {
         let requantizers = try c.channelRequantizers(input: input, filter: filter, output: output, channels: oc)
         let range = FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint)
         // One run per filter row when a row's taps are adjacent, else one per tap.
-        let rowFloats = w.paddedExtent * ic
+        let rowOperands = w.paddedExtent * ic
         let offsets = dilationW == 1
-            ? (0..<kh).map { $0 * dilationH * rowFloats }
-            : (0..<(kh * kw)).map { ($0 / kw) * dilationH * rowFloats + ($0 % kw) * dilationW * ic }
+            ? (0..<kh).map { $0 * dilationH * rowOperands }
+            : (0..<(kh * kw)).map { ($0 / kw) * dilationH * rowOperands + ($0 % kw) * dilationW * ic }
+        let run = length / offsets.count
+        #if TINYRUNTIME_AVX2
+        // PairGEMM sums pairs of terms: a run of odd length is read one value
+        // past its end, where a zero weight meets it (hence one more operand).
+        let segmentLength = (run + 1) / 2 * 2, slack = 1
+        let packed = PairGEMM.pack(try c.int8Constant(filter), channels: oc, depth: length, groupLength: run,
+                                   paddedGroupLength: segmentLength)
+        #else
+        let segmentLength = run, slack = 0
+        let packed = PanelGEMM.pack(try c.int8Constant(filter), channels: oc, depth: length)
+        #endif
         let kernel = Conv2D(
             input: c.pointer(input, as: Int8.self), output: c.pointer(output, as: Int8.self),
-            weights: Scratch(PanelGEMM.pack(try c.int8Constant(filter), channels: oc, depth: length), padding: 0),
+            weights: Scratch(packed, padding: 0),
             bias: Scratch(bias + [Int32](repeating: 0, count: padded - oc), padding: 0),
             requantization: ChannelRequantization(requantizers),
-            widened: Scratch(count: h.paddedExtent * w.paddedExtent * ic, value: 0),
-            segmentOffsets: Scratch(offsets, padding: 0), segmentLength: length / offsets.count,
+            widened: Scratch(count: h.paddedExtent * w.paddedExtent * ic + slack, value: 0),
+            segmentOffsets: Scratch(offsets, padding: 0), segmentLength: segmentLength,
             accumulators: Scratch(count: groupPixels * padded, value: 0),
             inputZeroPoint: iq.zeroPoint, outputZeroPoint: oq.zeroPoint, range: range,
             h: h, w: w, batches: input.shape[0], inChannels: ic, outChannels: oc, paddedChannels: padded)
@@ -79,8 +101,8 @@ final class Conv2D: PreparedKernel {
         return kernel
     }
 
-    private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Float>,
-                 bias: Scratch<Int32>, requantization: ChannelRequantization, widened: Scratch<Float>,
+    private init(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>, weights: Scratch<Operand>,
+                 bias: Scratch<Int32>, requantization: ChannelRequantization, widened: Scratch<Operand>,
                  segmentOffsets: Scratch<Int>, segmentLength: Int, accumulators: Scratch<Int32>,
                  inputZeroPoint: Int32, outputZeroPoint: Int32, range: (min: Int32, max: Int32),
                  h: SpatialGeometry, w: SpatialGeometry, batches: Int, inChannels: Int, outChannels: Int, paddedChannels: Int) {
@@ -116,13 +138,13 @@ final class Conv2D: PreparedKernel {
                 let end = min(group + Self.groupPixels, pixels)
                 var c = 0
                 while c < paddedChannels {
-                    let width = min(PanelGEMM.width, paddedChannels - c)
+                    let width = min(GEMM.width, paddedChannels - c)
                     var p = group
                     while p < end {
                         let last = min(p + 3, end - 1)
                         let x = (field(p), field(min(p + 1, last)), field(min(p + 2, last)), field(last))
-                        PanelGEMM.fourRows(x, segments, panel: weights.pointer + c * depth, width: width, bias: bias.pointer + c,
-                                           out: acc + (p - group) * paddedChannels + c, outStride: paddedChannels)
+                        GEMM.fourRows(x, segments, panel: weights.pointer + c * depth, width: width, bias: bias.pointer + c,
+                                      out: acc + (p - group) * paddedChannels + c, outStride: paddedChannels)
                         p += 4
                     }
                     c += width
@@ -137,17 +159,21 @@ final class Conv2D: PreparedKernel {
 
     /// The first value of output pixel `pixel`'s receptive field in the widened input.
     @inline(__always)
-    private func field(_ pixel: Int) -> UnsafePointer<Float> {
+    private func field(_ pixel: Int) -> UnsafePointer<Operand> {
         let oy = pixel / w.output, ox = pixel % w.output
         return UnsafePointer(widened.pointer + (oy * h.stride * w.paddedExtent + ox * w.stride) * inChannels)
     }
 
-    /// The image minus the zero point, as floats, inside the zero border.
+    /// The image minus the zero point inside the zero border.
     private func widen(_ image: UnsafePointer<Int8>) {
         let rowValues = w.input * inChannels
         for y in 0..<h.input {
-            ExactGEMM.widen(image + y * rowValues, to: widened.pointer + ((h.padBefore + y) * w.paddedExtent + w.padBefore) * inChannels,
-                            count: rowValues, zeroPoint: inputZeroPoint)
+            let row = widened.pointer + ((h.padBefore + y) * w.paddedExtent + w.padBefore) * inChannels
+            #if TINYRUNTIME_AVX2
+            PairGEMM.widen(image + y * rowValues, to: row, count: rowValues, zeroPoint: inputZeroPoint)
+            #else
+            ExactGEMM.widen(image + y * rowValues, to: row, count: rowValues, zeroPoint: inputZeroPoint)
+            #endif
         }
     }
 }

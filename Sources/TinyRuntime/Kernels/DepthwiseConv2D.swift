@@ -10,7 +10,13 @@
 /// for eight channels at a time, four pixels together (four independent
 /// accumulators), in registers; sums of up to ``ExactGEMM/maxExactTerms`` taps
 /// are exact in float (see ``ExactGEMM``) and are flushed into int32 after that many.
+/// AVX2 builds instead sum pairs of taps in int16 with ``PairedTaps``, in the
+/// same order of pixels and channels.
 final class DepthwiseConv2D: PreparedKernel {
+    #if TINYRUNTIME_AVX2
+    /// Set right after construction (the initializer is shared with the portable build).
+    private var taps: PairedTaps!
+    #endif
     private let input: UnsafePointer<Int8>
     private let output: UnsafeMutablePointer<Int8>
     private let weights: Scratch<Float>     // [tap][channelsPadded]
@@ -62,10 +68,18 @@ final class DepthwiseConv2D: PreparedKernel {
 
         let padded = ExactGEMM.paddedChannels(oc)
         let raw = try c.int8Constant(filter)
+        #if TINYRUNTIME_AVX2
+        // PairedTaps holds the operands; the float buffers stay empty.
+        let taps = PairedTaps(raw, kh: kh, kw: kw, channels: oc, padded: padded, dilationH: dilationH, dilationW: dilationW,
+                              paddedWidth: w.paddedExtent, pixels: h.paddedExtent * w.paddedExtent)
+        let packed = [Float](), widenedCount = 0
+        #else
         var packed = [Float](repeating: 0, count: kh * kw * padded)
         for tap in 0..<(kh * kw) {
             for ch in 0..<oc { packed[tap * padded + ch] = Float(raw[tap * oc + ch]) }
         }
+        let widenedCount = h.paddedExtent * w.paddedExtent * padded
+        #endif
         let requantizers = try c.channelRequantizers(input: input, filter: filter, output: output, channels: oc)
         let range = FixedPoint.activationRange(activation, scale: oq.scale, zeroPoint: oq.zeroPoint)
         let kernel = DepthwiseConv2D(
@@ -73,12 +87,15 @@ final class DepthwiseConv2D: PreparedKernel {
             weights: Scratch(packed, padding: 0),
             bias: Scratch(try c.bias(at: 2, channels: oc) + [Int32](repeating: 0, count: padded - oc), padding: 0),
             requantization: ChannelRequantization(requantizers),
-            widened: Scratch(count: h.paddedExtent * w.paddedExtent * padded, value: 0),
+            widened: Scratch(count: widenedCount, value: 0),
             tapOffsets: Scratch((0..<(kh * kw)).map { t in
                 ((t / kw) * dilationH * w.paddedExtent + (t % kw) * dilationW) * padded * 4 }, padding: 0),
             rowTotals: Scratch(count: w.output * padded, value: 0),
             inputZeroPoint: Float(iq.zeroPoint), outputZeroPoint: oq.zeroPoint, range: range,
             h: h, w: w, batches: input.shape[0], inChannels: ic, multiplier: multiplier, channels: oc, channelsPadded: padded)
+        #if TINYRUNTIME_AVX2
+        kernel.taps = taps
+        #endif
         kernel.plan = .convolution(ConvolutionPlan(c, geometry: (h, w), batches: input.shape[0], depthMultiplier: multiplier,
                                                    zeroPoints: (iq.zeroPoint, oq.zeroPoint), range: range, requantizers: requantizers))
         return kernel
@@ -111,6 +128,9 @@ final class DepthwiseConv2D: PreparedKernel {
     }
 
     func eval() {
+        #if TINYRUNTIME_AVX2
+        evalPairs()
+        #else
         let cp = channelsPadded
         let rowBytes = paddedWidth * cp * 4, pixelStep = w.stride * cp * 4
         let xw = UnsafeRawPointer(widened.pointer)
@@ -137,6 +157,7 @@ final class DepthwiseConv2D: PreparedKernel {
                 out += w.output * channels
             }
         }
+        #endif
     }
 
     /// Bias plus the taps of channels `channel..<channel+8` for the four pixels
@@ -215,4 +236,36 @@ final class DepthwiseConv2D: PreparedKernel {
             }
         }
     }
+
+    #if TINYRUNTIME_AVX2
+    /// ``eval()`` with ``PairedTaps``: int16 operands, two taps per product pair.
+    private func evalPairs() {
+        let taps = self.taps!, cp = channelsPadded
+        let rowBytes = paddedWidth * cp * 4, pixelStep = w.stride * cp * 4
+        let totals = rowTotals.pointer
+        var out = output
+        for b in 0..<batches {
+            taps.load(input + b * h.input * w.input * inChannels, zeroPoint: Int32(inputZeroPoint), multiplier: multiplier,
+                      inChannels: inChannels, h: h, w: w, paddedWidth: paddedWidth, padded: cp)
+            let q = UnsafeRawPointer(taps.paired.pointer)
+            for oy in 0..<h.output {
+                let row = q + oy * h.stride * rowBytes
+                var ox = 0
+                while ox < w.output {
+                    let n = w.output - ox >= 4 ? 4 : 1
+                    var c = 0
+                    while c < cp {
+                        taps.sum(row + ox * pixelStep, step: pixelStep, pixels: n, channel: c, padded: cp,
+                                 bias: bias.pointer + c, into: totals + ox * cp + c)
+                        c += ExactGEMM.lanes
+                    }
+                    ox += n
+                }
+                requantization.requantize(totals, rows: w.output, accStride: cp, count: channels, zeroPoint: outputZeroPoint,
+                                          range: range, into: out, outStride: channels)
+                out += w.output * channels
+            }
+        }
+    }
+    #endif
 }

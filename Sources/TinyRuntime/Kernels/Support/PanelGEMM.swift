@@ -1,6 +1,7 @@
-/// Conv2D's products, exact like ``ExactGEMM`` (float sums of at most
-/// ``ExactGEMM/maxExactTerms`` int8 products, flushed into int32), on weights
-/// packed once in prepare into panels of 16 output channels.
+/// Conv2D's products on builds without AVX2 (AVX2 builds use ``PairGEMM``),
+/// exact like ``ExactGEMM`` (float sums of at most ``ExactGEMM/maxExactTerms``
+/// int8 products, flushed into int32), on weights packed once in prepare into
+/// panels of 16 output channels.
 ///
 /// A panel is `[depth][16]` floats, contiguous, so the inner loop streams it
 /// with no stride. Four input rows times sixteen channels make eight
