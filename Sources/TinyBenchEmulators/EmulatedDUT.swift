@@ -104,8 +104,8 @@ public final class EmulatedDUT: SerialDevice {
 
     /// What the firmware prints at power-on.
     public func boot() -> [UInt8] {
-        emit(["m-timestamp-mode-\(timestampMode.rawValue)", "m-init-done", "m-ready"])
-        return takeOutput().flatMap(\.bytes)
+        // Not through the outbox: a lab powers the DUT on from another thread.
+        timed(["m-timestamp-mode-\(timestampMode.rawValue)", "m-init-done", "m-ready"]).flatMap(\.bytes)
     }
 
     /// A reset: the input buffer and any partial command are lost, the banner is printed again.
@@ -119,7 +119,6 @@ public final class EmulatedDUT: SerialDevice {
         onActivity?(.reset(from: clockMicroseconds, to: clockOrigin))
         clockMicroseconds = clockOrigin
         pacer?.restart(atDeviceMicroseconds: clockOrigin)
-        outbox.removeAll()
         return boot()
     }
 
@@ -366,12 +365,18 @@ public final class EmulatedDUT: SerialDevice {
         return count
     }
 
-    /// Prints `lines`: each leaves the UART in turn, charged to the clock.
+    /// Prints `lines` into the outbox (see ``timed(_:)``).
     private func emit(_ lines: [String]) {
-        for line in lines {
+        outbox += timed(lines)
+    }
+
+    /// `lines` as they leave the UART in turn, each charged to the clock and
+    /// stamped with the time its last byte has gone.
+    private func timed(_ lines: [String]) -> [TimedOutput] {
+        lines.map { line in
             let bytes = Array((line + "\r\n").utf8)
             advance(byBytes: bytes.count)
-            outbox.append(TimedOutput(bytes: bytes, microseconds: clockMicroseconds))
+            return TimedOutput(bytes: bytes, microseconds: clockMicroseconds)
         }
     }
 
