@@ -12,6 +12,8 @@ import TinyRuntime
 /// the reference firmware's `internally_implemented.cpp`. Time is virtual:
 /// inferences advance it by the board profile's cost model and UART traffic
 /// by its baud rate, so `m-lap-us` values are deterministic emulated figures.
+/// With a ``WallClockPacer`` (`realTime`) the same clock is tied to the wall
+/// clock: each line leaves the DUT when the modelled board would send it.
 public final class EmulatedDUT: SerialDevice {
     /// Which timestamps the firmware emits, as the reference build options do.
     public enum TimestampMode: String, Sendable {
@@ -52,6 +54,17 @@ public final class EmulatedDUT: SerialDevice {
     public let binaryBlocks: Bool
     /// The binary block being received: its header, the CRC so far and the bytes still due.
     private var block: (header: BinaryBlock.Header, text: String, data: [UInt8])?
+    /// Paces output to the wall clock (`tinybench emulate --realtime`); nil: virtual time only.
+    public let pacer: WallClockPacer?
+    /// What the DUT printed since the last ``receiveTimed(_:)``, line by line, each with its time.
+    private var outbox = [TimedOutput]()
+
+    /// A piece of the DUT's output and the time on its clock (µs) at which its
+    /// last byte has left the DUT's UART.
+    public struct TimedOutput: Sendable, Equatable {
+        public var bytes: [UInt8]
+        public var microseconds: Double
+    }
 
     /// What the DUT does on its clock, for an energy lab to turn into power
     /// and timestamp edges.
@@ -66,11 +79,15 @@ public final class EmulatedDUT: SerialDevice {
     /// Called for every ``Activity`` as it happens (a busy interval when it ends).
     public var onActivity: ((Activity) -> Void)?
 
-    /// - Parameter clockStartMicroseconds: initial value of the free-running
-    ///   counter (tests start it near 2^32 to exercise wrap-around).
+    /// - Parameters:
+    ///   - clockStartMicroseconds: initial value of the free-running
+    ///     counter (tests start it near 2^32 to exercise wrap-around).
+    ///   - realTime: pace the DUT to the wall clock (see ``receive(_:sending:)``):
+    ///     `infer N W` then takes as long as the modelled board would and the
+    ///     counter also runs while the DUT waits for a command.
     public init(model: Model, benchmark: Benchmark, profile: BoardProfile = .nucleoL4R5ZITFLM,
                 timestampMode: TimestampMode = .performance, vendor: String = "TinyBench emulated DUT",
-                clockStartMicroseconds: Double = 0, baud: Int? = nil, binaryBlocks: Bool = true) throws {
+                clockStartMicroseconds: Double = 0, baud: Int? = nil, binaryBlocks: Bool = true, realTime: Bool = false) throws {
         interpreter = try Interpreter(model: model)
         adapter = try BenchmarkIO(benchmark: benchmark, interpreter: interpreter)
         self.benchmark = benchmark
@@ -82,11 +99,13 @@ public final class EmulatedDUT: SerialDevice {
         inferenceMicroseconds = profile.inferenceMicroseconds(model)
         clockOrigin = clockStartMicroseconds
         clockMicroseconds = clockStartMicroseconds
+        pacer = realTime ? WallClockPacer(deviceMicroseconds: clockStartMicroseconds) : nil
     }
 
     /// What the firmware prints at power-on.
     public func boot() -> [UInt8] {
-        emit(["m-timestamp-mode-\(timestampMode.rawValue)", "m-init-done", "m-ready"])
+        // Not through the outbox: a lab powers the DUT on from another thread.
+        timed(["m-timestamp-mode-\(timestampMode.rawValue)", "m-init-done", "m-ready"]).flatMap(\.bytes)
     }
 
     /// A reset: the input buffer and any partial command are lost, the banner is printed again.
@@ -99,12 +118,36 @@ public final class EmulatedDUT: SerialDevice {
         lastRawOutput = []
         onActivity?(.reset(from: clockMicroseconds, to: clockOrigin))
         clockMicroseconds = clockOrigin
+        pacer?.restart(atDeviceMicroseconds: clockOrigin)
         return boot()
     }
 
-    /// Feeds bytes from the host; returns everything the DUT prints in response.
+    /// Feeds bytes from the host; returns everything the DUT prints in response
+    /// (at once, whatever the pacing: the in-process transport and the lab use it).
     public func receive(_ bytes: [UInt8]) -> [UInt8] {
-        var out = [UInt8]()
+        receiveTimed(bytes).flatMap(\.bytes)
+    }
+
+    /// Feeds bytes from the host and hands the answer to `send` line by line.
+    /// On virtual time everything goes at once; with a ``pacer`` the clock
+    /// first catches up with the wall clock (the counter ran while the DUT
+    /// waited), and each line is sent when the wall clock reaches its time.
+    public func receive(_ bytes: [UInt8], sending send: ([UInt8]) throws(TransportError) -> Void) throws(TransportError) {
+        guard let pacer else {
+            let out = receive(bytes)
+            if !out.isEmpty { try send(out) }
+            return
+        }
+        clockMicroseconds = max(clockMicroseconds, pacer.deviceMicroseconds())
+        for piece in receiveTimed(bytes) {
+            pacer.sleep(untilDeviceMicroseconds: piece.microseconds)
+            try send(piece.bytes)
+        }
+    }
+
+    /// Feeds bytes from the host; returns what the DUT prints, line by line,
+    /// each with the time on the DUT's clock at which it has been sent.
+    public func receiveTimed(_ bytes: [UInt8]) -> [TimedOutput] {
         for byte in bytes {
             advance(byBytes: 1)
             if var receiving = block {
@@ -113,7 +156,7 @@ public final class EmulatedDUT: SerialDevice {
                 block = receiving
                 if receiving.data.count == receiving.header.length + BinaryBlock.crcLength {
                     block = nil
-                    out += emit(storeBlock(receiving.header, text: receiving.text, receiving.data) + ["m-ready"])
+                    emit(storeBlock(receiving.header, text: receiving.text, receiving.data) + ["m-ready"])
                 }
             } else if byte == UInt8(ascii: "%") {
                 let line = String(decoding: command, as: UTF8.self)
@@ -122,7 +165,7 @@ public final class EmulatedDUT: SerialDevice {
                     block = (header, line, [])
                     block?.data.reserveCapacity(header.length + BinaryBlock.crcLength)
                 } else {
-                    out += execute(line)
+                    execute(line)
                 }
             } else if command.count < Self.commandBufferSize {
                 // Past 80 characters the reference overwrites a slot it then
@@ -130,7 +173,12 @@ public final class EmulatedDUT: SerialDevice {
                 command.append(byte)
             }
         }
-        return out
+        return takeOutput()
+    }
+
+    private func takeOutput() -> [TimedOutput] {
+        defer { outbox.removeAll(keepingCapacity: true) }
+        return outbox
     }
 
     /// The DUT speaks only when spoken to.
@@ -138,7 +186,7 @@ public final class EmulatedDUT: SerialDevice {
 
     // MARK: - Commands
 
-    private func execute(_ line: String) -> [UInt8] {
+    private func execute(_ line: String) {
         let tokens = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         var lines = [String]()
         switch tokens.first ?? "" {
@@ -165,7 +213,7 @@ public final class EmulatedDUT: SerialDevice {
             lines.append("e-[Unknown command: \(tokens.first ?? "(null)")]")
         }
         lines.append("m-ready")
-        return emit(lines)
+        emit(lines)
     }
 
     private func timestamp() -> [String] {
@@ -263,19 +311,20 @@ public final class EmulatedDUT: SerialDevice {
         interpreter.invoke()
         lastRawOutput = (try? interpreter.output()) ?? []
         lastResults = adapter.results()
-        var lines = ["m-warmup-start-\(w)"]
         let busyStart = clockMicroseconds
         advance(microseconds: Double(w) * inferenceMicroseconds)
-        lines.append("m-warmup-done")
-        lines.append("m-infer-start-\(n)")
-        lines += timestamp()
+        let early = ["m-warmup-done", "m-infer-start-\(n)"] + timestamp()
+        let firstLap = clockMicroseconds
         advance(microseconds: Double(n) * inferenceMicroseconds)
         // The processor is busy from the first warm-up to the last timed run.
         onActivity?(.busy(start: busyStart, end: clockMicroseconds))
-        lines += timestamp()
-        lines.append("m-infer-done")
-        lines.append(lastResults)
-        return lines
+        let secondLap = timestamp()
+        // The link is charged after the timed run, so the laps bracket exactly
+        // N inferences; a paced DUT still sends each early line when the board
+        // would print it: the warm-up line at the start, the rest at the first lap.
+        let earlyBytes = schedule(["m-warmup-start-\(w)"], at: busyStart) + schedule(early, at: firstLap)
+        advance(byBytes: earlyBytes)
+        return secondLap + ["m-infer-done", lastResults]
     }
 
     // MARK: - Helpers
@@ -304,10 +353,31 @@ public final class EmulatedDUT: SerialDevice {
         }
     }
 
-    private func emit(_ lines: [String]) -> [UInt8] {
-        let bytes = Array(lines.map { $0 + "\r\n" }.joined().utf8)
-        advance(byBytes: bytes.count)
-        return bytes
+    /// Queues `lines` to leave at `microseconds` on the clock without charging
+    /// the clock for them (the caller does); returns their byte count.
+    private func schedule(_ lines: [String], at microseconds: Double) -> Int {
+        var count = 0
+        for line in lines {
+            let bytes = Array((line + "\r\n").utf8)
+            count += bytes.count
+            outbox.append(TimedOutput(bytes: bytes, microseconds: microseconds + Double(count) * 10 / Double(baud) * 1e6))
+        }
+        return count
+    }
+
+    /// Prints `lines` into the outbox (see ``timed(_:)``).
+    private func emit(_ lines: [String]) {
+        outbox += timed(lines)
+    }
+
+    /// `lines` as they leave the UART in turn, each charged to the clock and
+    /// stamped with the time its last byte has gone.
+    private func timed(_ lines: [String]) -> [TimedOutput] {
+        lines.map { line in
+            let bytes = Array((line + "\r\n").utf8)
+            advance(byBytes: bytes.count)
+            return TimedOutput(bytes: bytes, microseconds: clockMicroseconds)
+        }
     }
 
     private func advance(byBytes count: Int) {

@@ -41,6 +41,10 @@ public final class EmulatedTransport: Transport {
 /// and output of its own accord (a monitor's stream).
 public protocol SerialDevice: AnyObject {
     func receive(_ bytes: [UInt8]) -> [UInt8]
+    /// Feeds bytes from the host and hands the answer to `send`, in pieces
+    /// and when each is due if the device keeps to the wall clock (the
+    /// emulated DUT with `realTime`); by default all of it at once.
+    func receive(_ bytes: [UInt8], sending send: ([UInt8]) throws(TransportError) -> Void) throws(TransportError)
     /// What the device sends without being asked, up to now.
     func poll() -> [UInt8]
     /// Whether ``poll()`` may have something to send (a monitor acquiring):
@@ -51,6 +55,12 @@ public protocol SerialDevice: AnyObject {
 extension SerialDevice {
     /// Most devices only answer.
     public var isStreaming: Bool { false }
+
+    /// Most devices answer at once.
+    public func receive(_ bytes: [UInt8], sending send: ([UInt8]) throws(TransportError) -> Void) throws(TransportError) {
+        let out = receive(bytes)
+        if !out.isEmpty { try send(out) }
+    }
 }
 
 /// Serves a device (the emulated DUT, a lab instrument) on a new
@@ -112,9 +122,11 @@ public final class PseudoTerminalServer: @unchecked Sendable {
             let bytes = try terminal.host.read(timeout: device.isStreaming ? Self.streamInterval : Self.idleWait)
             // The byte stop() writes to wake the wait is not the client's.
             guard isRunning else { break }
-            var out = bytes.isEmpty ? [] : device.receive(bytes)
-            out += device.poll()
-            if !out.isEmpty { try terminal.host.write(out) }
+            if !bytes.isEmpty {
+                try device.receive(bytes) { (out: [UInt8]) throws(TransportError) in try terminal.host.write(out) }
+            }
+            let streamed = device.poll()
+            if !streamed.isEmpty { try terminal.host.write(streamed) }
         }
     }
 

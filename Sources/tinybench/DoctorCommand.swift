@@ -49,12 +49,16 @@ struct DoctorCommand: ParsableCommand {
         if json {
             print(String(decoding: try Doctor.json(checks), as: UTF8.self))
         } else {
-            for c in checks {
-                let mark = switch c.status { case .pass: "ok  "; case .warning: "warn"; case .fail: "FAIL" }
-                print("\(mark)  \(c.name): \(c.detail)")
-                if let fix = c.fix, c.status != .pass { print("      fix: \(fix)") }
-            }
+            checks.forEach(printCheck)
         }
         if checks.contains(where: { $0.required && $0.status == .fail }) { throw ExitCode.failure }
     }
+}
+
+/// One check as `doctor` and `dut check` print it: a mark, the name, what was
+/// found, and the fix under it when the check did not pass.
+func printCheck(_ c: DoctorCheck) {
+    let mark = switch c.status { case .pass: "ok  "; case .warning: "warn"; case .fail: "FAIL" }
+    print("\(mark)  \(c.name): \(c.detail)")
+    if let fix = c.fix, c.status != .pass { print("      fix: \(fix)") }
 }

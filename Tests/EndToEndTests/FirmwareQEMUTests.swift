@@ -135,4 +135,20 @@ struct FirmwareQEMUTests {
         #expect(r.stderr.contains("QEMU said: qemu"), "\(r.stderr)")
         #expect(try Self.noQEMULeft(bogus))
     }
+
+    /// `tinybench dut check --qemu`: the firmware speaks the protocol as the
+    /// MLCommons runner and TinyBench use it, every point (ad01: float inputs).
+    @Test(arguments: ["kws01", "ad01"])
+    func dutCheckPassesOnTheQEMUFirmware(id: String) throws {
+        let model = CLI.conformance != nil ? CLI.model(id) : HarnessData.demo.appendingPathComponent("models/\(id).tflite").path
+        let elf = try Self.firmware(model: model, benchmark: id)
+        defer { Self.remove(firmware: elf) }
+        let r = try Self.runLeavingNoTemporaryFiles(["dut", "check", "--qemu", elf])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        for point in DUTCheckCommandTests.points {
+            #expect(r.stdout.contains("ok    \(point): "), "\(point) did not pass under QEMU: \(r.stdout)")
+        }
+        #expect(r.stdout.contains("m-model-[\(id)]"), "\(r.stdout)")
+        #expect(try Self.noQEMULeft(elf))
+    }
 }

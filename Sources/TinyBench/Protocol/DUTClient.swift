@@ -77,7 +77,7 @@ public final class DUTClient {
     /// the hex digits; the terminating `%` is not stored. Even digit count.
     public static let maxHexDigitsPerCommand = 76
     /// Called with every line sent (prefixed "> ") and received ("< "),
-    /// except inside an input transfer: ``load(_:readBack:attempt:)`` reports
+    /// except inside an input transfer: ``load(_:readBack:attempt:bytesPerCommand:)`` reports
     /// the whole transfer as one line (a long accuracy run sends thousands).
     public var log: ((String) -> Void)?
     /// Looked at before every command and between reads, so a stop request
@@ -86,7 +86,7 @@ public final class DUTClient {
     /// Called with the raw bytes of every write (`.sent`) and every read
     /// (`.received`) as they happen: the byte-level wire trace.
     public var wire: ((WireDirection, [UInt8]) -> Void)?
-    /// How ``load(_:readBack:attempt:)`` sends inputs: hex until
+    /// How ``load(_:readBack:attempt:bytesPerCommand:)`` sends inputs: hex until
     /// ``negotiateTransfer()`` finds the `binary-db` extension.
     public private(set) var inputTransfer = InputTransfer.hex
     /// What the input transfers since the last reset put on the wire (a
@@ -177,7 +177,7 @@ public final class DUTClient {
     }
 
     /// Asks `tb-caps` once per client (one client per connection) and
-    /// switches ``load(_:readBack:attempt:)`` to binary blocks when the DUT
+    /// switches ``load(_:readBack:attempt:bytesPerCommand:)`` to binary blocks when the DUT
     /// lists `binary-db` and the transport carries any byte (an interface
     /// board's passthrough carries text lines only). Stock firmware keeps hex,
     /// and so does every DUT when `binary` is false (`--hex`).
@@ -249,7 +249,11 @@ public final class DUTClient {
     /// With binary transfers (negotiated) the input goes as CRC-checked
     /// blocks instead, which need no read-back (``loadBinary(_:attempt:)``).
     /// Every transfer, failed or not, is added to ``linkUsage``.
-    public func load(_ bytes: [UInt8], readBack: Bool = false, attempt: Int = 1) throws(DUTError) {
+    /// `bytesPerCommand` sets the hex chunk size (at most 38: 76 digits, the
+    /// most an 80-character command holds; the MLCommons runner sends 31, 26
+    /// through an interface board).
+    public func load(_ bytes: [UInt8], readBack: Bool = false, attempt: Int = 1,
+                     bytesPerCommand: Int = DUTClient.maxHexDigitsPerCommand / 2) throws(DUTError) {
         let (sent, received, started) = (sentCount, receivedCount, ContinuousClock.now)
         var payload = 0
         defer {
@@ -260,14 +264,13 @@ public final class DUTClient {
             payload = try loadBinary(bytes, attempt: attempt)
         } else {
             held = nil
-            try loadHex(bytes, readBack: readBack, attempt: attempt)
+            try loadHex(bytes, readBack: readBack, attempt: attempt, perCommand: min(max(bytesPerCommand, 1), Self.maxHexDigitsPerCommand / 2))
             payload = bytes.count
         }
     }
 
     /// `db load` + `db <hex>`, then (with `readBack`) `db print` and the comparison.
-    private func loadHex(_ bytes: [UInt8], readBack: Bool, attempt: Int) throws(DUTError) {
-        let perCommand = Self.maxHexDigitsPerCommand / 2
+    private func loadHex(_ bytes: [UInt8], readBack: Bool, attempt: Int, perCommand: Int) throws(DUTError) {
         let chunks = (bytes.count + perCommand - 1) / perCommand
         let what = "load \(bytes.count) bytes in \(chunks) db commands" + (attempt > 1 ? " (attempt \(attempt))" : "")
         var sentCommands = 0
