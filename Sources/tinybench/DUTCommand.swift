@@ -7,6 +7,11 @@ struct DUTCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dut",
         abstract: "Work with a device under test directly.",
+        discussion: """
+            Examples:
+              tinybench dut check --port /dev/ttyACM0
+              tinybench dut check --qemu build/kws/firmware.elf --json
+            """,
         subcommands: [Check.self])
 
     struct Check: ParsableCommand {
