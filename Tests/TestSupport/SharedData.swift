@@ -12,6 +12,12 @@ public enum SharedData {
     }()
 
     public static var isAvailable: Bool { conformance != nil }
+
+    /// `<shared>/sww`: the runner's sww01 test stream and truth files, when present.
+    public static let sww: URL? = {
+        guard let root = conformance?.deletingLastPathComponent().appendingPathComponent("sww") else { return nil }
+        return FileManager.default.fileExists(atPath: root.appendingPathComponent("sww_long_test.json").path) ? root : nil
+    }()
     public static let skipReason = "../shared/conformance is absent (set TINYBENCH_SHARED to its parent to run these)"
     public static let models = ["kws01", "vww01", "ad01", "ic01", "ic02"]
 
