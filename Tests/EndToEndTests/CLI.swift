@@ -143,6 +143,17 @@ enum CLI {
         }
     }
 
+    /// Opens a terminal (a pseudo-terminal's device side) in raw mode: bytes as they are, no echo.
+    static func openRaw(_ path: String, flags: Int32 = O_RDWR | O_NOCTTY | O_CLOEXEC) throws -> Int32 {
+        let fd = open(path, flags)
+        guard fd >= 0 else { throw Failure("cannot open \(path): \(String(cString: strerror(errno)))") }
+        var t = termios()
+        tcgetattr(fd, &t)
+        cfmakeraw(&t)
+        tcsetattr(fd, TCSANOW, &t)
+        return fd
+    }
+
     struct Failure: Error, CustomStringConvertible {
         let description: String
         init(_ d: String) { description = d }

@@ -31,19 +31,8 @@ final class FaultyRelay: @unchecked Sendable {
             throw CLI.Failure("cannot create a pseudo-terminal: \(String(cString: strerror(errno)))")
         }
         path = "/dev/pts/\(number)"
-        for fd in [open(path, O_RDWR | O_NOCTTY)] where fd >= 0 {
-            var t = termios()
-            tcgetattr(fd, &t)
-            cfmakeraw(&t)
-            tcsetattr(fd, TCSANOW, &t)
-            close(fd)
-        }
-        dut = open(dutPath, O_RDWR | O_NOCTTY | O_CLOEXEC)
-        guard dut >= 0 else { throw CLI.Failure("cannot open \(dutPath)") }
-        var t = termios()
-        tcgetattr(dut, &t)
-        cfmakeraw(&t)
-        tcsetattr(dut, TCSANOW, &t)
+        if let fd = try? CLI.openRaw(path) { close(fd) }
+        dut = try CLI.openRaw(dutPath)
         self.fault = fault
         Thread.detachNewThread { [self] in
             relay()

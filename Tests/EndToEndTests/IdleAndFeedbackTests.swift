@@ -30,13 +30,8 @@ struct IdleAndFeedbackTests {
     /// Opens `path` raw, sends `command`, and reads (a boot banner still on
     /// the terminal comes first) until `expected` appears: whether it did within 5 s.
     static func answers(_ path: String, _ command: String, with expected: String) throws -> Bool {
-        let fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK)
-        guard fd >= 0 else { throw CLI.Failure("cannot open \(path): \(String(cString: strerror(errno)))") }
+        let fd = try CLI.openRaw(path, flags: O_RDWR | O_NOCTTY | O_NONBLOCK)
         defer { close(fd) }
-        var t = termios()
-        tcgetattr(fd, &t)
-        cfmakeraw(&t)
-        tcsetattr(fd, TCSANOW, &t)
         _ = command.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
         var text = ""
         let deadline = ContinuousClock.now + .seconds(5)

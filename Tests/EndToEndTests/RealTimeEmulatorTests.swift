@@ -8,12 +8,7 @@ final class TimedLineClient {
     private var pending = [UInt8]()
 
     init(_ path: String) throws {
-        fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK)
-        guard fd >= 0 else { throw CLI.Failure("cannot open \(path): \(String(cString: strerror(errno)))") }
-        var t = termios()
-        tcgetattr(fd, &t)
-        cfmakeraw(&t)
-        tcsetattr(fd, TCSANOW, &t)
+        fd = try CLI.openRaw(path, flags: O_RDWR | O_NOCTTY | O_NONBLOCK)
     }
 
     deinit { close(fd) }
