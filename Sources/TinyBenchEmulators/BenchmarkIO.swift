@@ -44,26 +44,28 @@ final class BenchmarkIO {
     var emptyResults: String { "m-results-[]" }
 
     /// th_load_tensor: `bytes` is what `db` loaded (shorter input is zero-padded, as the firmware's buffer would be).
-    func load(_ bytes: [UInt8]) {
-        var data = bytes
+    /// Written straight into the model's input tensor (no intermediate arrays).
+    func load(_ bytes: ArraySlice<UInt8>) {
+        // A missing byte reads as 0.
+        func byte(_ i: Int) -> UInt8 { i < bytes.count ? bytes[bytes.startIndex + i] : 0 }
+        let count = input.byteCount
         switch benchmark.inputEncoding {
         case .float32:
-            if data.count < benchmark.inputBytes { data += [UInt8](repeating: 0, count: benchmark.inputBytes - data.count) }
-            floats = (0..<input.byteCount).map { i in
-                Float(bitPattern: UInt32(data[4 * i]) | UInt32(data[4 * i + 1]) << 8 | UInt32(data[4 * i + 2]) << 16 | UInt32(data[4 * i + 3]) << 24)
+            if floats.count != count { floats = [Float](repeating: 0, count: count) }
+            for i in 0..<count {
+                floats[i] = Float(bitPattern: UInt32(byte(4 * i)) | UInt32(byte(4 * i + 1)) << 8 | UInt32(byte(4 * i + 2)) << 16 | UInt32(byte(4 * i + 3)) << 24)
             }
-            let quantized = floats.map { x -> UInt8 in
-                let q = FixedPoint.roundedToInt32(Double(x / inputScale)) &+ inputZeroPoint
-                return UInt8(bitPattern: Int8(clamping: q))
+            try? interpreter.withInputBuffer { p in
+                for i in 0..<count {
+                    let q = FixedPoint.roundedToInt32(Double(floats[i] / inputScale)) &+ inputZeroPoint
+                    p[i] = UInt8(bitPattern: Int8(clamping: q))
+                }
             }
-            try? interpreter.setInput(quantized)
         case .int8, .uint8Offset128:
-            if data.count < input.byteCount { data += [UInt8](repeating: 0, count: input.byteCount - data.count) }
-            data = Array(data.prefix(input.byteCount))
-            if benchmark.inputEncoding == .uint8Offset128 {
-                data = data.map { $0 ^ 0x80 }   // uint8 − 128 as int8
+            let flip: UInt8 = benchmark.inputEncoding == .uint8Offset128 ? 0x80 : 0   // uint8 − 128 as int8
+            try? interpreter.withInputBuffer { p in
+                for i in 0..<count { p[i] = byte(i) ^ flip }
             }
-            try? interpreter.setInput(data)
         }
     }
 
