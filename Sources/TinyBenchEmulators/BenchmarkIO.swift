@@ -76,8 +76,18 @@ final class BenchmarkIO {
         if benchmark.inputEncoding == .float32 {
             var sum: Float = 0
             for (x, y) in zip(floats, values) { sum += (x - y) * (x - y) }
-            return "m-results-[\(String(format: "%0.3f", sum / Float(values.count)))]"
+            return "m-results-[\(Self.threeDecimals(sum / Float(values.count)))]"
         }
-        return "m-results-[" + values.map { String(format: "%0.3f", $0) }.joined(separator: ",") + "]"
+        return "m-results-[" + values.map(Self.threeDecimals).joined(separator: ",") + "]"
+    }
+
+    /// `%0.3f` of the value (promoted to double, as printf's arguments are),
+    /// formatted by the C library's printf as `String(format:)` does, without its cost.
+    static func threeDecimals(_ x: Float) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+            let n = withVaList([Double(x)]) { vsnprintf(buffer.baseAddress!, 64, "%0.3f", $0) }
+            guard n > 0, n < 64 else { return String(format: "%0.3f", x) }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress!, count: Int(n)), as: UTF8.self)
+        }
     }
 }

@@ -36,6 +36,8 @@ public final class EmulatedTransport: InProcessExchange {
 
     public func close() { closed = true }
 
+    public var hasUnreadOutput: Bool { !pending.isEmpty }
+
     public func command(_ text: String) throws(TransportError) -> [String] {
         guard !closed else { throw .closed(endpoint) }
         return dut.command(text)

@@ -107,9 +107,12 @@ public final class DUTClient {
     /// The transport as an ``InProcessExchange``, looked up once.
     private lazy var inProcess = transport as? any InProcessExchange
 
-    /// The in-process DUT that commands and blocks are handed to now, nil when they travel as bytes.
+    /// The in-process DUT that commands and blocks are handed to now, nil
+    /// when they travel as bytes (also while output it printed earlier, or
+    /// part of a line of it, waits to be read: it comes first, as on a wire).
     public var directDUT: (any InProcessExchange)? {
-        handsOverInProcess && wire == nil ? inProcess : nil
+        guard handsOverInProcess, wire == nil, let dut = inProcess, !dut.hasUnreadOutput, !reader.holdsPartialLine else { return nil }
+        return dut
     }
 
     public init(transport: Transport, timeouts: Timeouts = Timeouts()) {

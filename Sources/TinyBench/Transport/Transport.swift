@@ -65,6 +65,9 @@ extension Duration {
 /// same bytes for its link usage, so a run gives the same results either way.
 /// Transports with a wire (serial ports, pseudo-terminals, QEMU) do not adopt it.
 public protocol InProcessExchange: Transport {
+    /// Whether the DUT printed something not yet read (a boot banner): the
+    /// client then reads it from the byte stream first, as it would on a wire.
+    var hasUnreadOutput: Bool { get }
     /// `text%` as the DUT would receive it: its reply lines, `m-ready` included.
     func command(_ text: String) throws(TransportError) -> [String]
     /// The block's header, payload and CRC as the DUT would receive them: its reply lines, `m-ready` included.
