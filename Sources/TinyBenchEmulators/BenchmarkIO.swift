@@ -52,13 +52,21 @@ final class BenchmarkIO {
         switch benchmark.inputEncoding {
         case .float32:
             if floats.count != count { floats = [Float](repeating: 0, count: count) }
-            for i in 0..<count {
-                floats[i] = Float(bitPattern: UInt32(byte(4 * i)) | UInt32(byte(4 * i + 1)) << 8 | UInt32(byte(4 * i + 2)) << 16 | UInt32(byte(4 * i + 3)) << 24)
+            let whole = min(bytes.count / 4, count)
+            floats.withUnsafeMutableBufferPointer { f in
+                bytes.withUnsafeBytes { raw in
+                    for i in 0..<whole { f[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+                }
+                for i in whole..<count {
+                    f[i] = Float(bitPattern: UInt32(byte(4 * i)) | UInt32(byte(4 * i + 1)) << 8 | UInt32(byte(4 * i + 2)) << 16 | UInt32(byte(4 * i + 3)) << 24)
+                }
             }
             try? interpreter.withInputBuffer { p in
-                for i in 0..<count {
-                    let q = FixedPoint.roundedToInt32(Double(floats[i] / inputScale)) &+ inputZeroPoint
-                    p[i] = UInt8(bitPattern: Int8(clamping: q))
+                floats.withUnsafeBufferPointer { f in
+                    for i in 0..<count {
+                        let q = FixedPoint.roundedToInt32(Double(f[i] / inputScale)) &+ inputZeroPoint
+                        p[i] = UInt8(bitPattern: Int8(clamping: q))
+                    }
                 }
             }
         case .int8, .uint8Offset128:

@@ -274,7 +274,9 @@ public final class EmulatedDUT: SerialDevice {
             guard bufferSize == h.size, bufferPosition == h.size, h.shift <= h.size, h.offset == h.size - h.shift else {
                 return ["e-[tb-db: no complete input of \(h.size) bytes to slide]"]
             }
-            buffer.replaceSubrange(0..<(h.size - h.shift), with: buffer[h.shift..<h.size])
+            buffer.withUnsafeMutableBufferPointer { b in
+                _ = memmove(b.baseAddress!, b.baseAddress! + h.shift, h.size - h.shift)
+            }
         } else if h.offset == 0 {
             bufferSize = h.size
         } else {
