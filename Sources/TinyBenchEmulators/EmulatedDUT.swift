@@ -150,11 +150,11 @@ public final class EmulatedDUT: SerialDevice {
     public func receiveTimed(_ bytes: [UInt8]) -> [TimedOutput] {
         for byte in bytes {
             advance(byBytes: 1)
-            if var receiving = block {
-                // Inside a binary block every byte is data, `%` included.
-                receiving.data.append(byte)
-                block = receiving
-                if receiving.data.count == receiving.header.length + BinaryBlock.crcLength {
+            if block != nil {
+                // Inside a binary block every byte is data, `%` included
+                // (appended in place: a copy of the block would copy its data).
+                block!.data.append(byte)
+                if let receiving = block, receiving.data.count == receiving.header.length + BinaryBlock.crcLength {
                     block = nil
                     emit(storeBlock(receiving.header, text: receiving.text, receiving.data) + ["m-ready"])
                 }
@@ -184,9 +184,47 @@ public final class EmulatedDUT: SerialDevice {
     /// The DUT speaks only when spoken to.
     public func poll() -> [UInt8] { [] }
 
+    // MARK: - Handed over in process
+
+    /// `text%` handed over as a value (``InProcessExchange``): the reply
+    /// lines, `m-ready` included, with the clock advanced exactly as by
+    /// ``receive(_:)`` of the same bytes (each byte in, then the reply out).
+    /// Anything the line path would treat differently (a partial command or
+    /// block held, a `%` inside, a command past the 80-character buffer, a
+    /// block header) goes through ``receive(_:)`` itself.
+    public func command(_ text: String) -> [String] {
+        let count = text.utf8.count
+        guard command.isEmpty, block == nil, count <= Self.commandBufferSize, !text.utf8.contains(UInt8(ascii: "%")),
+              !(binaryBlocks && BinaryBlock.Header(command: text) != nil) else {
+            return Self.lines(receive(Array((text + "%").utf8)))
+        }
+        advance(bytesOneByOne: count + 1)
+        return counted(respond(text))
+    }
+
+    /// A binary block handed over as a value: stored as ``receive(_:)``
+    /// stores a block whose CRC matches (nothing can damage it in process),
+    /// the clock advanced by every byte of its header, payload and CRC.
+    public func block(_ b: BinaryBlock) -> [String] {
+        guard binaryBlocks, command.isEmpty, block == nil else { return Self.lines(receive(b.wireBytes)) }
+        advance(bytesOneByOne: b.wireCount)
+        return counted(store(BinaryBlock.Header(size: b.size, offset: b.offset, length: b.payload.count, shift: b.shift), b.payload) + ["m-ready"])
+    }
+
+    /// Lines (CR LF ended) of what ``receive(_:)`` printed.
+    private static func lines(_ bytes: [UInt8]) -> [String] {
+        var reader = LineReader()
+        return reader.feed(bytes)
+    }
+
     // MARK: - Commands
 
     private func execute(_ line: String) {
+        emit(respond(line))
+    }
+
+    /// The reply lines to one command, `m-ready` included (not yet printed).
+    private func respond(_ line: String) -> [String] {
         let tokens = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         var lines = [String]()
         switch tokens.first ?? "" {
@@ -213,7 +251,7 @@ public final class EmulatedDUT: SerialDevice {
             lines.append("e-[Unknown command: \(tokens.first ?? "(null)")]")
         }
         lines.append("m-ready")
-        emit(lines)
+        return lines
     }
 
     private func timestamp() -> [String] {
@@ -272,6 +310,11 @@ public final class EmulatedDUT: SerialDevice {
         guard CRC32.trailer(data.suffix(BinaryBlock.crcLength)) == CRC32.checksum(payload, initial: CRC32.checksum(Array(text.utf8))) else {
             return ["e-[tb-db: CRC mismatch, block discarded]"]
         }
+        return store(h, payload)
+    }
+
+    /// A block whose CRC matched: stored when its numbers fit the input in progress.
+    private func store(_ h: BinaryBlock.Header, _ payload: [UInt8]) -> [String] {
         guard h.size >= 1, h.size <= Self.inputBufferSize, h.offset + h.length <= h.size else {
             return ["e-[tb-db: block outside the \(Self.inputBufferSize)-byte input buffer]"]
         }
@@ -279,7 +322,9 @@ public final class EmulatedDUT: SerialDevice {
             guard bufferSize == h.size, bufferPosition == h.size, h.shift <= h.size, h.offset == h.size - h.shift else {
                 return ["e-[tb-db: no complete input of \(h.size) bytes to slide]"]
             }
-            buffer.replaceSubrange(0..<(h.size - h.shift), with: buffer[h.shift..<h.size])
+            buffer.withUnsafeMutableBufferPointer { b in
+                _ = memmove(b.baseAddress!, b.baseAddress! + h.shift, h.size - h.shift)
+            }
         } else if h.offset == 0 {
             bufferSize = h.size
         } else {
@@ -305,7 +350,7 @@ public final class EmulatedDUT: SerialDevice {
             }
         }
         // th_load_tensor: the benchmark's input handling of the loaded bytes.
-        adapter.load(Array(buffer.prefix(min(max(bufferPosition, 0), Self.inputBufferSize))))
+        adapter.load(buffer[0..<min(max(bufferPosition, 0), Self.inputBufferSize)])
         // The output does not depend on how often the same input is run, so
         // the model runs once; the virtual clock pays for every run.
         interpreter.invoke()
@@ -378,6 +423,18 @@ public final class EmulatedDUT: SerialDevice {
             advance(byBytes: bytes.count)
             return TimedOutput(bytes: bytes, microseconds: clockMicroseconds)
         }
+    }
+
+    /// ``emit(_:)`` without the bytes: the clock advanced line by line as
+    /// ``timed(_:)`` advances it (the same additions, so the same clock to the bit), the lines returned.
+    private func counted(_ lines: [String]) -> [String] {
+        for line in lines { advance(byBytes: line.utf8.count + 2) }
+        return lines
+    }
+
+    /// As ``receive(_:)`` charges bytes: one at a time (the same additions, so the same clock to the bit).
+    private func advance(bytesOneByOne count: Int) {
+        for _ in 0..<count { advance(byBytes: 1) }
     }
 
     private func advance(byBytes count: Int) {

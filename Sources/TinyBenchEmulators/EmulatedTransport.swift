@@ -2,8 +2,10 @@ import Foundation
 import TinyBench
 
 /// An emulated DUT behind the ``Transport`` protocol, in the same process:
-/// what the host writes is processed at once and the DUT's output waits to be read.
-public final class EmulatedTransport: Transport {
+/// what the host writes is processed at once and the DUT's output waits to be
+/// read. As an ``InProcessExchange`` it also takes commands and binary blocks
+/// as values, which ``DUTClient`` prefers (no bytes, no CRC, no line splitting).
+public final class EmulatedTransport: InProcessExchange {
     public let dut: EmulatedDUT
     public var endpoint: String { "emulated \(dut.benchmark.id) (\(dut.profile.name))" }
     private var pending: [UInt8]
@@ -33,6 +35,18 @@ public final class EmulatedTransport: Transport {
     }
 
     public func close() { closed = true }
+
+    public var hasUnreadOutput: Bool { !pending.isEmpty }
+
+    public func command(_ text: String) throws(TransportError) -> [String] {
+        guard !closed else { throw .closed(endpoint) }
+        return dut.command(text)
+    }
+
+    public func block(_ block: BinaryBlock) throws(TransportError) -> [String] {
+        guard !closed else { throw .closed(endpoint) }
+        return dut.block(block)
+    }
 
     public var isLossless: Bool { true }
 }

@@ -37,12 +37,13 @@ struct SessionTests {
         return (root, Double(correct) / Double(count))
     }
 
-    static func session(_ b: Benchmark, dataset root: URL, mode: ModeSelection, output: URL) throws -> Session {
+    /// A session on `dut` (a new emulated DUT for the benchmark when nil).
+    static func session(_ b: Benchmark, dataset root: URL, mode: ModeSelection, output: URL, dut: EmulatedDUT? = nil) throws -> Session {
         var settings = SessionSettings()
         settings.mode = mode
         settings.minWindowSeconds = 1
         settings.targetWindowSeconds = 1.5
-        let dut = try EmulatedDUT(model: SharedModels.anyModel(b.id), benchmark: b)
+        let dut = try dut ?? EmulatedDUT(model: SharedModels.anyModel(b.id), benchmark: b)
         let data = try Dataset(root: root, benchmark: b)
         let manifest = try SessionManifest(benchmark: b, dataset: data, port: "in-process", baud: nil,
                                            device: BoardProfile.nucleoL4R5ZITFLM.deviceDescription, model: nil)
@@ -92,6 +93,22 @@ struct SessionTests {
 
     /// ad01: every window of a file, the file score is the mean, AUC over files.
     @Test func anomalyDetectionAUC() throws {
+        let root = try Self.anomalyDataset()
+        let output = Self.tempDir()
+        _ = try Self.session(.ad01, dataset: root, mode: .accuracy, output: output).run()
+        let folder = output.appendingPathComponent("ad/accuracy")
+        let text = try String(contentsOf: folder.appendingPathComponent("results.txt"), encoding: .utf8)
+        let auc = try #require(Self.checkerValue(text, #".* AUC\s?[:=] ([\d\.]+).*"#))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("results.json"))) as? [String: Any])
+        let samples = try #require(json["samples"] as? [[String: Any]])
+        #expect(samples.allSatisfy { ($0["results"] as? [Double])?.count == 196 })
+        let scores = samples.compactMap { $0["score"] as? Double }
+        let labels = samples.compactMap { $0["label"] as? Int }
+        #expect(abs(auc - (try ROCAUC.compute(labels: labels, scores: scores))) < 1e-4)
+    }
+
+    /// Four ad01 files: smooth "normal" spectrograms and noisy "anomalous" ones.
+    static func anomalyDataset() throws -> URL {
         let root = Self.tempDir()
         let dir = root.appendingPathComponent("ad01")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -113,18 +130,54 @@ struct SessionTests {
             rows.append("m\(i).bin,2,\(anomalous ? 1 : 0),2560,512")
         }
         try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: dir.appendingPathComponent("y_labels.csv"))
-        let output = Self.tempDir()
-        _ = try Self.session(.ad01, dataset: root, mode: .accuracy, output: output).run()
-        let folder = output.appendingPathComponent("ad/accuracy")
-        let text = try String(contentsOf: folder.appendingPathComponent("results.txt"), encoding: .utf8)
-        let auc = try #require(Self.checkerValue(text, #".* AUC\s?[:=] ([\d\.]+).*"#))
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("results.json"))) as? [String: Any])
-        let samples = try #require(json["samples"] as? [[String: Any]])
-        #expect(samples.allSatisfy { ($0["results"] as? [Double])?.count == 196 })
-        let scores = samples.compactMap { $0["score"] as? Double }
-        let labels = samples.compactMap { $0["label"] as? Int }
-        #expect(abs(auc - (try ROCAUC.compute(labels: labels, scores: scores))) < 1e-4)
+        return root
     }
+
+    /// Commands and blocks handed to the in-process DUT as values (the
+    /// default) give what its byte stream gives: the same samples, results
+    /// and link counts in both modes, and the DUT's virtual clock ends on the
+    /// same value to the bit. ad01 slides its windows, vww01 needs several blocks.
+    @Test(arguments: [Benchmark.kws01, .vww01, .ad01])
+    func handingOverInProcessEqualsTheBytePath(benchmark: Benchmark) throws {
+        let root = benchmark == .ad01 ? try Self.anomalyDataset() : try Self.classifierDataset(benchmark).0
+        var clocks = [Double](), folders = [URL]()
+        for direct in [true, false] {
+            let output = Self.tempDir()
+            let dut = try EmulatedDUT(model: SharedModels.anyModel(benchmark.id), benchmark: benchmark)
+            let session = try Self.session(benchmark, dataset: root, mode: .all, output: output, dut: dut)
+            session.client.handsOverInProcess = direct
+            _ = try session.run()
+            clocks.append(dut.clockMicroseconds)
+            folders.append(output.appendingPathComponent(benchmark.shortName))
+        }
+        #expect(clocks[0] == clocks[1])
+        for file in ["accuracy/samples.jsonl", "accuracy/results.txt", "performance/results.txt"] {
+            let texts = try folders.map { try String(contentsOf: $0.appendingPathComponent(file), encoding: .utf8) }
+            #expect(texts[0] == texts[1], "\(file)")
+        }
+        // results.json: equal but for the host's timings.
+        func untimed(_ value: Any) -> Any {
+            if let object = value as? [String: Any] {
+                return object.filter { key, _ in !Self.timingKeys.contains(key) }.mapValues(untimed)
+            }
+            if let array = value as? [Any] { return array.map(untimed) }
+            return value
+        }
+        for mode in ["accuracy", "performance"] {
+            let objects = try folders.map {
+                untimed(try JSONSerialization.jsonObject(with: Data(contentsOf: $0.appendingPathComponent("\(mode)/results.json"))))
+            }
+            let texts = try objects.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
+            #expect(texts[0] == texts[1], "\(mode)/results.json")
+        }
+        let log = try String(contentsOf: folders[0].appendingPathComponent("accuracy/log.txt"), encoding: .utf8)
+        #expect(log.contains("# link: none, the DUT runs in this process"))
+        let byteLog = try String(contentsOf: folders[1].appendingPathComponent("accuracy/log.txt"), encoding: .utf8)
+        #expect(!byteLog.contains("# link: none"))
+    }
+
+    /// Keys of results.json whose values are the host's timings (they differ run to run).
+    static let timingKeys: Set<String> = ["seconds", "bytesPerSecond", "hostSeconds", "started", "finished", "date", "elapsedSeconds"]
 
     @Test func wrongBenchmarkIsAClearError() throws {
         let (root, _) = try Self.classifierDataset(.kws01)

@@ -29,6 +29,9 @@ public struct BinaryBlock: Sendable, Equatable {
     /// The header command without its `%`, e.g. `tb-db 2560 0 2560 0`.
     public var header: String { BinaryBlock.Header(size: size, offset: offset, length: payload.count, shift: shift).text }
 
+    /// How many bytes ``wireBytes`` holds.
+    public var wireCount: Int { header.utf8.count + 1 + payload.count + Self.crcLength }
+
     /// Everything the host writes for this block: header, `%`, payload, CRC.
     public var wireBytes: [UInt8] {
         let head = Array(header.utf8)

@@ -23,8 +23,7 @@ extension DUTClient {
         while index < blocks.count {
             let block = blocks[index]
             do throws(DUTError) {
-                try send(block.wireBytes)
-                let lines = try awaitReady(block.header, logged: false)
+                let lines = try exchange(block)
                 logUnexpected(lines)
                 if index == blocks.count - 1 && !lines.contains("m-load-done") {
                     throw .unexpected(command: block.header, "the DUT did not confirm m-load-done after \(bytes.count) bytes")

@@ -99,6 +99,21 @@ public final class DUTClient {
     /// transfer (a slide starts from it), nil when not known for sure.
     var held: [UInt8]?
     var reader = LineReader()
+    /// Whether commands and binary blocks go to an in-process DUT as values
+    /// (``InProcessExchange``) rather than as bytes; on by default, off to
+    /// drive such a DUT through its byte stream (tests compare the two). A
+    /// wire trace (``wire``) always takes the byte path: it records bytes.
+    public var handsOverInProcess = true
+    /// The transport as an ``InProcessExchange``, looked up once.
+    private lazy var inProcess = transport as? any InProcessExchange
+
+    /// The in-process DUT that commands and blocks are handed to now, nil
+    /// when they travel as bytes (also while output it printed earlier, or
+    /// part of a line of it, waits to be read: it comes first, as on a wire).
+    public var directDUT: (any InProcessExchange)? {
+        guard handsOverInProcess, wire == nil, let dut = inProcess, !dut.hasUnreadOutput, !reader.holdsPartialLine else { return nil }
+        return dut
+    }
 
     public init(transport: Transport, timeouts: Timeouts = Timeouts()) {
         self.transport = transport
@@ -116,8 +131,55 @@ public final class DUTClient {
     func exchange(_ text: String, timeout: Double? = nil, logged: Bool) throws(DUTError) -> [String] {
         if let signal = interruption?.signal { throw .interrupted(command: text, signal: signal) }
         if logged { log?("> \(text)%") }
+        if let direct = directDUT {
+            let lines: [String]
+            do {
+                lines = try direct.command(text)
+            } catch {
+                throw .transport(error)
+            }
+            count(sent: text.utf8.count + 1)
+            return try reply(text, lines, logged: logged)
+        }
         try send(Array((text + "%").utf8))
         return try awaitReady(text, timeout: timeout, logged: logged)
+    }
+
+    /// Sends one binary block: as bytes, or handed to an in-process DUT. Returns its reply lines up to `m-ready`.
+    func exchange(_ block: BinaryBlock) throws(DUTError) -> [String] {
+        if let direct = directDUT {
+            let lines: [String]
+            do {
+                lines = try direct.block(block)
+            } catch {
+                throw .transport(error)
+            }
+            count(sent: block.wireCount)
+            return try reply(block.header, lines, logged: false)
+        }
+        try send(block.wireBytes)
+        return try awaitReady(block.header, logged: false)
+    }
+
+    /// A reply an in-process DUT handed back whole (`m-ready` its last
+    /// line), taken as ``awaitReady(_:timeout:logged:)`` takes lines read
+    /// from the wire, its bytes counted as if they had been read.
+    private func reply(_ text: String, _ lines: [String], logged: Bool) throws(DUTError) -> [String] {
+        count(received: lines.reduce(0) { $0 + $1.utf8.count + 2 })
+        var kept = [String]()
+        // As a line reader reads them: blank lines are no lines.
+        for line in lines where !line.isEmpty {
+            if let done = try take(line, into: &kept, text, logged: logged) { return done }
+        }
+        throw .unexpected(command: text, "the in-process DUT's reply has no m-ready")
+    }
+
+    /// Bytes that went to the DUT or came from it, for ``linkUsage``.
+    private func count(sent: Int = 0, received: Int = 0) {
+        sentCount += sent
+        linkUsage.totalSentBytes += sent
+        receivedCount += received
+        linkUsage.totalReceivedBytes += received
     }
 
     /// Writes bytes to the DUT, counted and traced.
@@ -127,8 +189,7 @@ public final class DUTClient {
         } catch {
             throw .transport(error)
         }
-        sentCount += bytes.count
-        linkUsage.totalSentBytes += bytes.count
+        count(sent: bytes.count)
         wire?(.sent, bytes)
     }
 
@@ -140,8 +201,7 @@ public final class DUTClient {
         } catch {
             throw .transport(error)
         }
-        receivedCount += bytes.count
-        linkUsage.totalReceivedBytes += bytes.count
+        count(received: bytes.count)
         if !bytes.isEmpty { wire?(.received, bytes) }
         return bytes
     }
@@ -158,22 +218,30 @@ public final class DUTClient {
             let bytes = try receive(timeout: interruption == nil ? remaining : min(remaining, .milliseconds(100)))
             if let signal = interruption?.signal { throw .interrupted(command: text, signal: signal) }
             for line in reader.feed(bytes) {
-                if logged { log?("< \(line)") }
-                if line == "m-ready" {
-                    if let error = lines.first(where: { $0.hasPrefix("e-[") }) {
-                        throw .deviceError(command: text, message: String(error.dropFirst(3).dropLast()))
-                    }
-                    return lines
-                }
-                if line.hasPrefix("m-init-done") || line.hasPrefix("m-timestamp-mode-") {
-                    held = nil
-                    throw .reset(command: text)
-                }
+                if let done = try take(line, into: &lines, text, logged: logged) { return done }
                 // Any line resets the per-line timeout: a long run keeps talking.
                 deadline = max(deadline, ContinuousClock.now + .milliseconds(Int(timeouts.line * 1000)))
-                lines.append(line)
             }
         }
+    }
+
+    /// One line of the reply to `text`: logged (when `logged`) and kept in
+    /// `lines`; at `m-ready` the reply is complete and returned (or its
+    /// `e-[...]` line thrown); a boot banner line means the DUT reset.
+    private func take(_ line: String, into lines: inout [String], _ text: String, logged: Bool) throws(DUTError) -> [String]? {
+        if logged { log?("< \(line)") }
+        if line == "m-ready" {
+            if let error = lines.first(where: { $0.hasPrefix("e-[") }) {
+                throw .deviceError(command: text, message: String(error.dropFirst(3).dropLast()))
+            }
+            return lines
+        }
+        if line.hasPrefix("m-init-done") || line.hasPrefix("m-timestamp-mode-") {
+            held = nil
+            throw .reset(command: text)
+        }
+        lines.append(line)
+        return nil
     }
 
     /// Asks `tb-caps` once per client (one client per connection) and
@@ -390,7 +458,8 @@ public final class DUTClient {
         guard let l = lines.last(where: { $0.hasPrefix("m-results-[") }) else { return nil }
         let body = l.dropFirst("m-results-[".count).prefix { $0 != "]" }
         if body.isEmpty { return [] }
-        let values = body.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        // Trimmed only when a number does not parse as it is (trimming is the slow part).
+        let values = body.split(separator: ",").map { Double($0) ?? Double($0.trimmingCharacters(in: .whitespaces)) }
         return values.contains(nil) ? nil : values.map { $0! }
     }
 

@@ -25,6 +25,9 @@ public struct LineReader: Sendable {
         return lines
     }
 
+    /// Whether bytes of a line without its ending are held.
+    public var holdsPartialLine: Bool { !partial.isEmpty }
+
     /// Drops any partial line (after a resynchronisation).
     public mutating func reset() {
         partial.removeAll()

@@ -168,6 +168,11 @@ public final class Session {
         log.write("# port: \(client.transport.endpoint)")
         log.write("# DUT: \(identity.name), \(identity.profile), model \(identity.model); \(manifest.device.summary)")
         log.write("# inputs: " + (transfer == .binary ? "binary blocks with CRC-32 (tb-db, negotiated with tb-caps)" : "db hex commands"))
+        if client.directDUT != nil {
+            log.write("# link: none, the DUT runs in this process: each command and block below is handed to it as a value "
+                      + "(no bytes written or read, no CRC computed); its virtual clock and the link counts "
+                      + "advance by the bytes the wire would carry, so the results are those of the byte path")
+        }
         guard identity.model == benchmark.id else { throw SessionError.wrongModel(dut: identity.model, requested: benchmark.id) }
         return identity
     }

@@ -56,3 +56,20 @@ extension Duration {
         return Double(s) + Double(atto) * 1e-18
     }
 }
+
+/// A transport whose DUT runs in this process and can be handed a command or
+/// a binary input block as a value: no bytes are written, read or split into
+/// lines, and no CRC is computed (nothing between host and DUT can damage
+/// them). The DUT behaves exactly as if the wire bytes had arrived (its
+/// virtual clock advances by every byte each way); ``DUTClient`` counts the
+/// same bytes for its link usage, so a run gives the same results either way.
+/// Transports with a wire (serial ports, pseudo-terminals, QEMU) do not adopt it.
+public protocol InProcessExchange: Transport {
+    /// Whether the DUT printed something not yet read (a boot banner): the
+    /// client then reads it from the byte stream first, as it would on a wire.
+    var hasUnreadOutput: Bool { get }
+    /// `text%` as the DUT would receive it: its reply lines, `m-ready` included.
+    func command(_ text: String) throws(TransportError) -> [String]
+    /// The block's header, payload and CRC as the DUT would receive them: its reply lines, `m-ready` included.
+    func block(_ block: BinaryBlock) throws(TransportError) -> [String]
+}
