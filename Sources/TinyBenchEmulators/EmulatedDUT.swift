@@ -199,7 +199,7 @@ public final class EmulatedDUT: SerialDevice {
             return Self.lines(receive(Array((text + "%").utf8)))
         }
         advance(bytesOneByOne: count + 1)
-        return counted(respond(text))
+        return handedOver(respond(text))
     }
 
     /// A binary block handed over as a value: stored as ``receive(_:)``
@@ -208,7 +208,15 @@ public final class EmulatedDUT: SerialDevice {
     public func block(_ b: BinaryBlock) -> [String] {
         guard binaryBlocks, command.isEmpty, block == nil else { return Self.lines(receive(b.wireBytes)) }
         advance(bytesOneByOne: b.wireCount)
-        return counted(store(BinaryBlock.Header(size: b.size, offset: b.offset, length: b.payload.count, shift: b.shift), b.payload) + ["m-ready"])
+        return handedOver(store(BinaryBlock.Header(size: b.size, offset: b.offset, length: b.payload.count, shift: b.shift), b.payload) + ["m-ready"])
+    }
+
+    /// The reply of a command handed over as a value: the lines a command
+    /// scheduled on its way (`infer`'s warm-up and first lap, already charged
+    /// to the clock), then `lines`, charged as ``emit(_:)`` charges them.
+    private func handedOver(_ lines: [String]) -> [String] {
+        let scheduled = takeOutput().flatMap { Self.lines($0.bytes) }
+        return scheduled + counted(lines)
     }
 
     /// Lines (CR LF ended) of what ``receive(_:)`` printed.
