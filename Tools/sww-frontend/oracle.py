@@ -24,14 +24,17 @@ import numpy as np
 f32 = np.float32
 WIN, HOP, NMEL = 1024, 512, 40
 PREEMPH = f32(0.96875)
-INPUT_SCALE = f32(0.003701043)
+# The reference model's input scale, exactly (printed as 0.003701043).
+INPUT_SCALE = np.frombuffer(bytes.fromhex('%08x' % 0x3B728D31)[::-1], f32)[0]
 
 
 def hamming_periodic():
     """float32 periodic Hamming (as tf.signal.hamming_window(1024, periodic=True)),
     rounded to 8 decimals like the DUT's fixed_data.c table."""
     n = np.arange(WIN).astype(f32)
-    w = (f32(0.54) - f32(0.46) * np.cos(f32(2 * np.pi) * n / f32(WIN))).astype(f32)
+    arg = (f32(2 * np.pi) * n / f32(WIN)).astype(f32)
+    cos = np.cos(arg.astype(np.float64)).astype(f32)   # a correctly rounded cosf
+    w = (f32(0.54) - f32(0.46) * cos).astype(f32)
     return np.array([f32(float('%.8f' % v)) for v in w], dtype=f32)
 
 
@@ -39,7 +42,8 @@ def tf_mel_matrix_f32():
     """tf.signal.linear_to_mel_weight_matrix(40, 513, 16000, 0, 8000) in float32
     (HTK mel: 1127 ln(1 + f/700)); shape (513, 40), row 0 zero."""
     def h2m(x):
-        return (f32(1127.0) * np.log(f32(1.0) + x / f32(700.0))).astype(f32)
+        y = (f32(1.0) + x / f32(700.0)).astype(f32)
+        return (f32(1127.0) * np.log(y.astype(np.float64)).astype(f32)).astype(f32)  # a correctly rounded logf
     def linspace(a, b, num):
         a, b = f32(a), f32(b)
         d = (b - a) / f32(num - 1)
@@ -137,8 +141,20 @@ def main():
     for (i, j) in ((1, 0), (2, 0), (5, 1), (30, 5), (100, 19), (250, 30), (460, 39), (512, 39), (480, 38)):
         manifest['mel']['%d,%d' % (i, j)] = float(MEL[i, j])
         manifest['tfMel']['%d,%d' % (i, j)] = float(tfm[i, j])
-    manifest['melChecksum'] = float(MEL.astype(np.float64).sum())
-    manifest['windowChecksum'] = float(WINDOW.astype(np.float64).sum())
+    # Sequential float64 sums in the Swift table order (window; mel spans
+    # filter after filter): equal only if every entry is equal.
+    def seqsum(values):
+        total = 0.0
+        for v in values:
+            total += float(v)
+        return total
+    spans = []
+    for j in range(NMEL):
+        nz = np.nonzero(MEL[:, j])[0]
+        spans += list(MEL[nz[0]:nz[-1] + 1, j])
+    manifest['melChecksum'] = seqsum(spans)
+    manifest['melCount'] = len(spans)
+    manifest['windowChecksum'] = seqsum(WINDOW)
     with open(os.path.join(out, 'manifest.json'), 'w') as fh:
         json.dump(manifest, fh, indent=1, sort_keys=True)
 

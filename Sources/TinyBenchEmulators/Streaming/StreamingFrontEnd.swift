@@ -43,19 +43,28 @@ public struct StreamingFrontEnd: Sendable {
     public static let modelFrames = 30
     public static let modelInputCount = modelFrames * melBins
     public static let preemphasis: Float = 0.96875
-    /// The reference sww01 model's input scale (`0.003701043`; the DUT reads
-    /// it from the model, and subtracts a fixed 128, not the zero point).
-    public static let referenceInputScale: Float = 0.003701043
+    /// The reference sww01 model's input scale, exactly (0x3B728D31, about
+    /// 0.0037010426; printed as 0.003701043, which is a different Float). The
+    /// DUT reads it from the model, and subtracts a fixed 128, not the zero point.
+    public static let referenceInputScale = Float(bitPattern: 0x3B72_8D31)
 
     /// The input scale features are quantised with.
     public let inputScale: Float
     /// The periodic Hamming window: `0.54 - 0.46 * cos(2 pi n / 1024)` in
-    /// Float32 (as `tf.signal.hamming_window(1024, periodic: true)`), rounded
-    /// to 8 decimals as the DUT's `hamm_win_1024` table is printed.
+    /// Float32 with a correctly rounded cosine (Double `cos`, rounded; as
+    /// `tf.signal.hamming_window(1024, periodic: true)`, within 6e-8), rounded
+    /// to 8 decimals as the DUT's `hamm_win_1024` table is printed (73 of its
+    /// 1,024 entries differ from that table by 1e-8: TensorFlow's float cosine
+    /// is not correctly rounded).
     public let window: [Float]
     /// First spectrum bin of each mel filter's non-zero span.
     public let melStarts: [Int]
-    /// Packed non-zero mel weights, filter after filter; see [melWeight(bin:filter:)].
+    /// Packed non-zero mel weights, filter after filter (987; the DUT's spans);
+    /// see [melWeight(bin:filter:)]. [tensorflowMelMatrix()] rounded to 6
+    /// decimals as the DUT's `lin2mel_packed_513x40` table is printed (74 of
+    /// its 987 entries differ from that table, by at most 4e-6: the table's
+    /// generator rounded differently; the DUT table itself differs from
+    /// TensorFlow 2's float32 matrix by up to 7e-6).
     public let melWeights: [Float]
     /// Offset of each filter's weights in [melWeights]; `melOffsets[40]` is the total.
     public let melOffsets: [Int]
@@ -78,7 +87,10 @@ public struct StreamingFrontEnd: Sendable {
         self.inputScale = inputScale
         let n = Self.windowLength
         window = (0..<n).map { i in
-            let w = Float(0.54) - Float(0.46) * Float(cos(Float(2 * Double.pi) * Float(i) / Float(n)))
+            // The argument in Float32 as TensorFlow forms it; the cosine in
+            // Double rounded once (a correctly rounded cosf, unlike libm's).
+            let argument = Float(2 * Double.pi) * Float(i) / Float(n)
+            let w = Float(0.54) - Float(0.46) * Float(Foundation.cos(Double(argument)))
             return Self.roundedDecimal(w, digits: 8)
         }
         let matrix = Self.tensorflowMelMatrix()
@@ -168,7 +180,7 @@ public struct StreamingFrontEnd: Sendable {
     }
 
     /// Step 8: the DUT's `(int8_t)(f / scale - 128)` (truncation; wraps above 127).
-    static func quantise(_ values: [Float], scale: Float) -> [Int8] {
+    public static func quantise(_ values: [Float], scale: Float) -> [Int8] {
         values.map { Int8(truncatingIfNeeded: Int32($0 / scale - 128)) }
     }
 
@@ -212,13 +224,16 @@ public struct StreamingFrontEnd: Sendable {
     }
 
     /// `tf.signal.linear_to_mel_weight_matrix(40, 513, 16000, 0, 8000)`,
-    /// computed in Float32 as TensorFlow does: HTK mel `1127 ln(1 + f / 700)`;
+    /// computed in Float32 as TensorFlow does, with a correctly rounded `logf`:
+    /// HTK mel `1127 ln(1 + f / 700)`;
     /// bin frequencies and band edges from float32 linspaces (`start + i *
     /// delta`, the last point exactly `stop`); weight = max(0, min(rising,
     /// falling slope)); bin 0 zero. Row-major 513 x 40.
     static func tensorflowMelMatrix() -> [Float] {
         let bins = windowLength / 2 + 1, mels = melBins
-        func mel(_ hz: Float) -> Float { Float(1127.0) * Float(logf(Float(1.0) + hz / Float(700.0))) }
+        // ln in Double rounded once to Float (a correctly rounded logf; a C
+        // port uses log() likewise, not logf()).
+        func mel(_ hz: Float) -> Float { Float(1127.0) * Float(Foundation.log(Double(Float(1.0) + hz / Float(700.0)))) }
         func linspace(_ a: Float, _ b: Float, _ count: Int) -> [Float] {
             let delta = (b - a) / Float(count - 1)
             var r = (0..<count).map { Float($0) * delta + a }
