@@ -14,12 +14,12 @@ import Foundation
 /// 3. Pre-emphasis with 0.96875, carried across hops: `y[0] = x[0] - c * p`,
 ///    `y[i] = x[i] - c * x[i - 1]`, where `p` is `x[511]` of the previous hop
 ///    (the sample just before this block's first one; 0 after `start`).
-/// 4. Periodic Hamming window ([window]).
-/// 5. 1,024-point real FFT ([fft(_:_:)]); power `P[k] = m * m / 1024` with
+/// 4. Periodic Hamming window (``window``).
+/// 5. 1,024-point real FFT (``fft(_:_:)``); power `P[k] = m * m / 1024` with
 ///    `m = sqrt(re * re + im * im)` for k = 0 ..< 512 (imaginary part of bin 0
 ///    taken as 0) and `m = re` (signed) for the Nyquist bin 512.
 /// 6. Mel energies `M[j] = sum P[k] * W[k][j]` over each filter's non-zero
-///    span, accumulated in order ([melWeights]).
+///    span, accumulated in order (``melWeights``).
 /// 7. `M = max(M, 1e-30)` (after the mel step), `10 * log10(M)` in Double,
 ///    then `(v + 52) / 64` and a clip to [0, 1].
 /// 8. `Int8(truncatingIfNeeded: Int32(f / inputScale - 128))`: truncation
@@ -60,13 +60,13 @@ public struct StreamingFrontEnd: Sendable {
     /// First spectrum bin of each mel filter's non-zero span.
     public let melStarts: [Int]
     /// Packed non-zero mel weights, filter after filter (987; the DUT's spans);
-    /// see [melWeight(bin:filter:)]. [tensorflowMelMatrix()] rounded to 6
+    /// see ``melWeight(bin:filter:)``. ``tensorflowMelMatrix()`` rounded to 6
     /// decimals as the DUT's `lin2mel_packed_513x40` table is printed (74 of
     /// its 987 entries differ from that table, by at most 4e-6: the table's
     /// generator rounded differently; the DUT table itself differs from
     /// TensorFlow 2's float32 matrix by up to 7e-6).
     public let melWeights: [Float]
-    /// Offset of each filter's weights in [melWeights]; `melOffsets[40]` is the total.
+    /// Offset of each filter's weights in ``melWeights``; `melOffsets[40]` is the total.
     public let melOffsets: [Int]
     /// `cos(2 pi k / 1024)` and `sin(2 pi k / 1024)`, k = 0 ..< 512, computed in
     /// Double and rounded once to Float.
@@ -126,7 +126,7 @@ public struct StreamingFrontEnd: Sendable {
     }
 
     /// Processes one hop of 512 mono samples: returns the 40 int8 features
-    /// and appends them to [modelInput] (dropping its oldest row).
+    /// and appends them to ``modelInput`` (dropping its oldest row).
     @discardableResult
     public mutating func eval(_ samples: some Collection<Int16>) -> [Int8] {
         precondition(samples.count == Self.hopLength, "a hop is \(Self.hopLength) samples, got \(samples.count)")
