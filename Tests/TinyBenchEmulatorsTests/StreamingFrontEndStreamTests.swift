@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import TinyRuntime
+import TinyBench
 import TinyBenchEmulators
 
 /// The front end and the reference sww01 model (TinyRuntime) over the
@@ -12,22 +13,6 @@ import TinyBenchEmulators
     FileManager.default.fileExists(atPath: $0.appendingPathComponent("sww01/model.tflite").path) } == true,
     "../shared/sww or ../shared/conformance/sww01 is absent"))
 struct StreamingFrontEndStreamTests {
-    /// Interleaved 16-bit samples of a PCM WAV's data chunk.
-    static func wavSamples(_ url: URL) throws -> [Int16] {
-        let bytes = [UInt8](try Data(contentsOf: url))
-        var offset = 12
-        while offset + 8 <= bytes.count {
-            let id = String(decoding: bytes[offset..<(offset + 4)], as: UTF8.self)
-            let size = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16 | Int(bytes[offset + 7]) << 24
-            if id == "data" {
-                let end = min(bytes.count, offset + 8 + size)
-                return stride(from: offset + 8, to: end - 1, by: 2).map { Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8) }
-            }
-            offset += 8 + size + (size & 1)
-        }
-        throw CocoaError(.fileReadCorruptFile)
-    }
-
     /// The oracle's features of a WAV's first seconds, computed now (python3
     /// with numpy; nil when either is missing).
     static func oracleFeatures(_ wav: URL, seconds: Int) -> [[Int]]? {
@@ -53,7 +38,7 @@ struct StreamingFrontEndStreamTests {
                 print("sww front end: python3 with numpy is unavailable; oracle comparison on \(name) skipped")
                 return
             }
-            let left = StreamingFrontEnd.leftChannel(try Self.wavSamples(url))
+            let left = StreamingFrontEnd.leftChannel(try PCM16Audio(contentsOf: url).interleaved)
             var fe = StreamingFrontEnd()
             var differ = 0, total = 0
             for (k, row) in expected.enumerated() {
@@ -73,29 +58,30 @@ struct StreamingFrontEndStreamTests {
 
     @Test func easyStreamDetectionsAsTheNotesPredict() throws {
         let model = try Model(contentsOf: SharedData.conformance!.appendingPathComponent("sww01/model.tflite"))
-        let interpreter = try Interpreter(model: model)
-        let inputScale = try #require(interpreter.inputs[0].quantization).scale
+        var dut = try WakewordStreamRun(model: model)
+        let inputScale = try #require(dut.interpreter.inputs[0].quantization).scale
         #expect(inputScale == StreamingFrontEnd.referenceInputScale)
-        let left = StreamingFrontEnd.leftChannel(try Self.wavSamples(SharedData.sww!.appendingPathComponent("short_wav_easy10s.wav")))
-        var fe = StreamingFrontEnd(inputScale: inputScale)
+        let stream = try PCM16Audio(contentsOf: SharedData.sww!.appendingPathComponent("short_wav_easy10s.wav"))
+        #expect(stream.channels == 2 && stream.sampleRate == 16000)
+        let run = try dut.play(stream)
         // The board plays whole 4 KiB refills only: 312 frames of the 10 s stream.
-        var out0: [Int8] = []
-        for k in 0..<312 {
-            fe.eval(left[(k * 512)..<(k * 512 + 512)])
-            try interpreter.setInput(fe.modelInput.map { UInt8(bitPattern: $0) })
-            interpreter.invoke()
-            out0.append(Int8(bitPattern: try interpreter.output()[0]))
-        }
+        #expect(run.frames == 312 && run.scores.count == 312)
         // Frame k's pulse is k * 32 ms after the sync pulse of frame 0.
         func peak(_ from: Double, _ to: Double) -> Int8 {
-            out0.indices.filter { Double($0) * 0.032 >= from && Double($0) * 0.032 <= to }.map { out0[$0] }.max()!
+            run.scores.indices.filter { Double($0) * 0.032 >= from && Double($0) * 0.032 <= to }.map { run.scores[$0] }.max()!
         }
-        let detections = out0.indices.filter { $0 > 0 && out0[$0] > 115 }
-        print("sww easy stream: detections at frames \(detections) (out0 \(detections.map { out0[$0] }))")
+        print("sww easy stream: detections at \(run.detectionsMilliseconds) ms after play")
         #expect(peak(1.0, 3.65) == 127)
         #expect(peak(4.0, 6.77) == 116)
-        let window2 = detections.filter { Double($0) * 0.032 >= 4.0 && Double($0) * 0.032 <= 6.77 }
-        #expect(window2.count == 1 && abs(Double(window2.first ?? 0) * 0.032 - 4.99) < 0.02)
         #expect(peak(7.0, 9.4) == 104)
+        let marker = try #require(run.detectionsMilliseconds.first)
+        #expect(marker == 32)
+        let window2 = run.detectionsMilliseconds.dropFirst().map { Double($0 - marker) / 1000 }.filter { $0 >= 4.0 && $0 <= 6.77 }
+        #expect(window2 == [4.992])
+        // Scored as the runner scores it: the expected outcome of the notes (TP 2, FN 1, FP 0).
+        let truth = try WakewordStreamTruth.read(SharedData.sww!.appendingPathComponent("sww_short_test.json"))
+        let score = try WakewordDetectionScore.score(detectionsMilliseconds: run.detectionsMilliseconds, windows: truth[0].windows)
+        #expect(score.accuracyLine == "Accuracy: 2 True positives, 1 False negatives, 0 False positives", "\(score)")
+        #expect(score.falseNegatives == [7.0])
     }
 }

@@ -55,6 +55,20 @@ struct WAVFileTests {
             try WAVFile(bytes: float, name: "t.wav")
         }
     }
+
+    /// A stereo stream (sww01's) keeps its channels interleaved; a trailing half frame is dropped.
+    @Test func stereoPCMKeepsItsFrames() throws {
+        // Four 16-bit values read as two stereo frames: (0, 16384), (-16384, -32768).
+        var stereo = WAVFile.encode([0, 0.5, -0.5, -1], sampleRate: 16_000)
+        stereo[22] = 2
+        let audio = try PCM16Audio(bytes: stereo, name: "s.wav")
+        #expect(audio.channels == 2 && audio.sampleRate == 16_000)
+        #expect(audio.interleaved == [0, 16384, -16384, -32768] && audio.dataBytes == 8)
+        let odd = WAVFile.encode([0, 0.5, -0.5], sampleRate: 16_000)
+        var oddStereo = odd
+        oddStereo[22] = 2
+        #expect(try PCM16Audio(bytes: oddStereo, name: "o.wav").interleaved == [0, 16384])
+    }
 }
 
 struct SpeechCommandsPreparationTests {
