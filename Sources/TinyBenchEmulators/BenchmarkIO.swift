@@ -93,9 +93,10 @@ final class BenchmarkIO {
     /// formatted by the C library's printf as `String(format:)` does, without its cost.
     static func threeDecimals(_ x: Float) -> String {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
-            let n = withVaList([Double(x)]) { vsnprintf(buffer.baseAddress!, 64, "%0.3f", $0) }
+            guard let base = buffer.baseAddress else { return String(format: "%0.3f", x) }
+            let n = withVaList([Double(x)]) { vsnprintf(base, 64, "%0.3f", $0) }
             guard n > 0, n < 64 else { return String(format: "%0.3f", x) }
-            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress!, count: Int(n)), as: UTF8.self)
+            return String(decoding: UnsafeRawBufferPointer(start: base, count: Int(n)), as: UTF8.self)
         }
     }
 }

@@ -153,7 +153,7 @@ public final class EmulatedDUT: SerialDevice {
             if block != nil {
                 // Inside a binary block every byte is data, `%` included
                 // (appended in place: a copy of the block would copy its data).
-                block!.data.append(byte)
+                block?.data.append(byte)
                 if let receiving = block, receiving.data.count == receiving.header.length + BinaryBlock.crcLength {
                     block = nil
                     emit(storeBlock(receiving.header, text: receiving.text, receiving.data) + ["m-ready"])
@@ -331,7 +331,8 @@ public final class EmulatedDUT: SerialDevice {
                 return ["e-[tb-db: no complete input of \(h.size) bytes to slide]"]
             }
             buffer.withUnsafeMutableBufferPointer { b in
-                _ = memmove(b.baseAddress!, b.baseAddress! + h.shift, h.size - h.shift)
+                guard let base = b.baseAddress else { return }
+                _ = memmove(base, base + h.shift, h.size - h.shift)
             }
         } else if h.offset == 0 {
             bufferSize = h.size
