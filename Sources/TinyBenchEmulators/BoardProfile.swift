@@ -71,6 +71,10 @@ public struct CostModel: Sendable, Equatable {
     public var cyclesPerElementwiseOutput: Double
     public var cyclesPerOutputElement: Double
     public var cyclesPerOperator: Double
+    /// sww01's streaming front end per 512-sample hop (pre-emphasis, window,
+    /// 1024-point real FFT, 40 mel filters, log): an estimate for a CMSIS-DSP
+    /// float32 implementation on a Cortex-M4F, not a calibrated figure.
+    public var cyclesPerWakewordHop: Double = 65_000
 
     public func cycles(_ model: Model) -> Double {
         layerCycles(model).reduce(0, +)
