@@ -21,6 +21,27 @@ public struct BoardProfile: Sendable, Equatable {
     /// UART speed used to charge virtual time for protocol traffic.
     public let baud: Int
 
+    public init(name: String, description: String, board: String, processor: String, memory: String, clockHz: Double,
+                cost: CostModel, activePowerWatts: Double, idlePowerWatts: Double, baud: Int) {
+        self.name = name
+        self.description = description
+        self.board = board
+        self.processor = processor
+        self.memory = memory
+        self.clockHz = clockHz
+        self.cost = cost
+        self.activePowerWatts = activePowerWatts
+        self.idlePowerWatts = idlePowerWatts
+        self.baud = baud
+    }
+
+    /// The same board with its clock `factor` times as fast (what-if runs, tests).
+    public func clocked(times factor: Double) -> BoardProfile {
+        BoardProfile(name: "\(name)-x\(factor)", description: "\(description), clock × \(factor)", board: board, processor: processor,
+                     memory: memory, clockHz: clockHz * factor, cost: cost, activePowerWatts: activePowerWatts,
+                     idlePowerWatts: idlePowerWatts, baud: baud)
+    }
+
     /// The MLPerf Tiny reference board running TFLM reference kernels:
     /// NUCLEO-L4R5ZI, Cortex-M4F at 120 MHz. Calibration (Docs/emulator.md):
     /// the v0.5 reference latencies kws01 181.9 ms, vww01 600.6 ms,
