@@ -3,25 +3,25 @@ import TinyBench
 import TinyRuntime
 
 /// The sww01 bench, emulated: the reference streaming DUT
-/// (``EmulatedWakewordDUT``) powered in an ``EnergyLab`` behind an emulated
-/// enhanced interface board whose SD card is a folder, the board served on a
-/// pseudo-terminal so the host takes the real serial path. Everything runs
+/// (``EmulatedWakewordDUT``) in an ``EnergyLab`` behind an emulated enhanced
+/// interface board whose SD card is a folder, optionally powered by an
+/// emulated monitor, the board (and a serial monitor) served on
+/// pseudo-terminals so the host takes the real serial path. Everything runs
 /// on the lab's virtual timeline: a 20-minute stream plays in seconds.
 public final class EmulatedWakewordBench: @unchecked Sendable {
-    public let lab: EnergyLab
+    public let server: LabServer
     public let dut: EmulatedWakewordDUT
-    public let board: EmulatedInterfaceBoard
-    private let server: PseudoTerminalServer
 
+    public var lab: EnergyLab { server.lab }
+    public var board: EmulatedInterfaceBoard { server.interface }
     /// The board's pseudo-terminal.
-    public var interfacePath: String { server.path }
+    public var interfacePath: String { server.interfacePath }
 
-    public init(model: Model, sdCard: URL, profile: BoardProfile = .nucleoL4R5ZITFLM) throws {
+    /// Without `monitor` the DUT is powered from the start; with one, the monitor powers it.
+    public init(model: Model, sdCard: URL, profile: BoardProfile = .nucleoL4R5ZITFLM, monitor: MonitorKind? = nil) throws {
         dut = try EmulatedWakewordDUT(model: model, profile: profile)
-        lab = EnergyLab(dut: dut, profile: profile)
-        board = EmulatedInterfaceBoard(lab: lab, kind: .enhanced, sdCard: sdCard)
-        lab.setPower(true)
-        server = try PseudoTerminalServer(device: board)
+        let lab = EnergyLab(dut: dut, profile: profile)
+        server = try LabServer(lab: lab, interface: EmulatedInterfaceBoard(lab: lab, kind: .enhanced, sdCard: sdCard), monitor: monitor)
     }
 
     /// What the emulated devices are, for the results (every field says emulated).
