@@ -47,8 +47,13 @@ struct DemoWakewordStreamTests {
         let run = try dut.play(audio)
         #expect(run.frames == audio.interleaved.count / 2 / 512)
         let score = try WakewordDetectionScore.score(detectionsMilliseconds: run.detectionsMilliseconds, windows: truth.windows)
+        // Each window's highest wakeword score over the span the runner accepts (frame k is k × 32 ms after the marker).
+        let peaks = truth.windows.map { w in
+            run.scores.indices.filter { Double($0) * 0.032 >= w.start && Double($0) * 0.032 <= w.stop + 2 }.map { run.scores[$0] }.max() ?? -128
+        }
         print("sww01 demo stream, demo model: \(score.accuracyLine); \(run.detectionsMilliseconds.count - 1) pulses; "
-              + "missed windows at \(score.falseNegatives) s, false positives at \(score.falsePositives) s")
+              + "missed windows at \(score.falseNegatives) s, false positives at \(score.falsePositives) s; "
+              + "peak out[0] per window \(peaks) (threshold \(WakewordStreamRun.threshold))")
         #expect(score.truePositives.count * 4 >= truth.windows.count * 3, "TP \(score.truePositives.count) of \(truth.windows.count)")
         #expect(score.falsePositives.count <= 2)
     }

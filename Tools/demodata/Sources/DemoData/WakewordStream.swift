@@ -75,11 +75,13 @@ public enum WakewordStreamGenerator {
     /// WAV, so the interface board plays all of it), 7 wakewords, 8 other words.
     public static func demoStream() throws -> Stream {
         var rng = SeededRandom(seed: 0x5701, 1)
-        var texts = Array(repeating: wakeword, count: 7) + demoWords
+        var others = demoWords
         // Seeded Fisher–Yates: the order is part of the stream.
-        for i in stride(from: texts.count - 1, to: 0, by: -1) { texts.swapAt(i, rng.int(0...i)) }
+        for i in stride(from: others.count - 1, to: 0, by: -1) { others.swapAt(i, rng.int(0...i)) }
+        // Other words and wakewords alternate: o M o M ... M o.
+        let texts = others.indices.flatMap { i in i < 7 ? [others[i], wakeword] : [others[i]] }
         return try stream(texts: texts, seconds: 24, voices: demoVoices, variants: demoVariants, peak: 0.8,
-                          noiseRange: 0.02...0.15, using: &rng)
+                          noiseRange: 0.02...0.15, wakewordSpacing: demoWakewordSpacing, using: &rng)
     }
 
     /// Training stream `index`: 30 s, words from the training list (40 % wakewords).
@@ -90,10 +92,18 @@ public enum WakewordStreamGenerator {
                           peak: rng.uniform(0.25...0.95), noiseRange: 0.008...0.35, using: &rng)
     }
 
-    /// Places `texts` in order over background noise; gaps 0.3–1.3 s, shrunk if
-    /// the words would not fit before the last second.
+    /// The demo stream's least time from a wakeword's end to the next one's
+    /// onset (2.2 s): the runner credits a window with every detection up to
+    /// 2 s after its end, so a wakeword closer to the one before would have its
+    /// detections taken by that window and count as missed.
+    public static let demoWakewordSpacing = 35_200
+
+    /// Places `texts` in order over background noise; gaps 0.3–1.3 s. Without
+    /// `wakewordSpacing` the gaps shrink if the words would not fit before the
+    /// last second; with it, each wakeword starts at least that many samples
+    /// after the previous one's end (and the words must fit as they are).
     static func stream(texts: [String], seconds: Int, voices: [String], variants: [String], peak: Double,
-                       noiseRange: ClosedRange<Double>, using rng: inout SeededRandom) throws -> Stream {
+                       noiseRange: ClosedRange<Double>, wakewordSpacing: Int? = nil, using rng: inout SeededRandom) throws -> Stream {
         let n = seconds * sampleRate
         var utterances: [(text: String, audio: [Double], onset: Int, end: Int)] = []
         for text in texts {
@@ -116,11 +126,15 @@ public enum WakewordStreamGenerator {
         let room = Double(n - sampleRate) - lead - Double(speaking)
         let total = gaps.dropLast().reduce(0, +)
         guard room > 0 else { throw SpeechError("\(texts.count) words do not fit in \(seconds) s") }
-        if total > room { gaps = gaps.map { $0 * room / total } }
+        if total > room && wakewordSpacing == nil { gaps = gaps.map { $0 * room / total } }
         var mix = background(count: n, levels: noiseRange, using: &rng)
         var words: [Word] = []
         var cursor = Int(lead)
         for (u, gap) in zip(utterances, gaps) {
+            if let spacing = wakewordSpacing, u.text == wakeword, let previous = words.last(where: \.isWakeword) {
+                cursor = max(cursor, previous.end + spacing - u.onset)
+            }
+            guard cursor + u.audio.count <= n - sampleRate else { throw SpeechError("\(texts.count) words do not fit in \(seconds) s") }
             for (k, s) in u.audio.enumerated() { mix[cursor + k] += s }
             words.append(Word(text: u.text, start: cursor + u.onset, end: cursor + u.end))
             cursor += u.audio.count + Int(gap)
@@ -246,6 +260,7 @@ public enum WakewordStreamGenerator {
             try Data(wav(stream.samples)).write(to: dir.appendingPathComponent(demoWAV))
             try Data(truthJSON(wavFile: demoWAV, stream).utf8).write(to: dir.appendingPathComponent(demoTruth))
             summary = "\(demoWAV): \(stream.seconds) s, \(stream.windows.count) wakewords, \(stream.words.count - stream.windows.count) other words"
+            summary += " (" + stream.words.map { "\($0.text) \(String(format: "%.2f", Double($0.start) / 16_000))" }.joined(separator: ", ") + " s)"
             if windows { (inputs, labels) = Self.windows(stream) }
         case .train:
             for i in 0..<count {
