@@ -33,7 +33,7 @@ struct DemoDataCommand: ParsableCommand {
         for name in benchmarks.split(separator: ",") {
             if name == "sww01" {
                 // Streams, not EEMBC samples: a WAV and truth file, or frame windows (Tools/demodata/README.md).
-                let summary = try WakewordStreamGenerator.write(split: split, count: count ?? 40, windows: windows || split == .train, to: root)
+                let summary = try WakewordStreamGenerator.write(split: split, count: count ?? 60, windows: windows || split == .train, to: root)
                 print("sww01: \(summary) in \(root.appendingPathComponent("sww01").path)")
                 continue
             }
