@@ -57,7 +57,22 @@ public struct BoardProfile: Sendable, Equatable {
                         cyclesPerElementwiseOutput: 40, cyclesPerOutputElement: 25, cyclesPerOperator: 2000),
         activePowerWatts: 0.0405, idlePowerWatts: 0.010, baud: 115_200)
 
-    public static let all = [nucleoL4R5ZITFLM]
+    /// The same board running optimised int8 kernels (CMSIS-NN's SMLAD inner
+    /// loops, as ST's X-CUBE-AI in the sww01 reference firmware): an
+    /// uncalibrated estimate of about 1 cycle per convolution or
+    /// fully-connected MAC and 2 per depthwise MAC, with the TFLM profile's
+    /// per-element and per-operator overheads and power. No published
+    /// measurement backs these factors; figures from it are estimates.
+    public static let nucleoL4R5ZIOptimized = BoardProfile(
+        name: "nucleo-l4r5zi-optimized",
+        description: "NUCLEO-L4R5ZI (Cortex-M4F, 120 MHz) running optimised int8 kernels (uncalibrated estimate)",
+        board: "NUCLEO-L4R5ZI", processor: "Cortex-M4F", memory: "2 MB flash, 640 KB SRAM",
+        clockHz: 120e6,
+        cost: CostModel(cyclesPerConvMAC: 1.0, cyclesPerDepthwiseMAC: 2.0, cyclesPerFullyConnectedMAC: 1.0,
+                        cyclesPerElementwiseOutput: 40, cyclesPerOutputElement: 25, cyclesPerOperator: 2000),
+        activePowerWatts: 0.0405, idlePowerWatts: 0.010, baud: 115_200)
+
+    public static let all = [nucleoL4R5ZITFLM, nucleoL4R5ZIOptimized]
 
     public static func named(_ name: String) -> BoardProfile? { all.first { $0.name == name } }
 

@@ -21,6 +21,9 @@ public struct WakewordResults: Codable, Sendable {
         public var truthSHA256: String
         public var modelPath: String?
         public var modelSHA256: String?
+        /// Energy mode: the monitor and how it was set up.
+        public var monitor: MonitorIdentity?
+        public var monitorSettings: MonitorSettings?
 
         public init(device: DeviceDescription, interface: String, dut: String, truthFile: String, truthSHA256: String,
                     modelPath: String? = nil, modelSHA256: String? = nil) {
@@ -67,10 +70,37 @@ public struct WakewordResults: Codable, Sendable {
         return problems
     }
 
-    /// results.txt: the runner's lines per stream; the timing lines labelled when modelled.
+    /// results.txt: the runner's lines per stream (in energy mode its energy
+    /// lines first, as `print_energy_results` prints them); modelled figures labelled.
     public var resultLines: [String] {
         var lines = [String]()
-        let label = manifest.device.timing.isModelled ? " (\(manifest.device.timing == .instructionCount ? "QEMU" : "emulated"): \(manifest.device.summary))" : ""
+        let modelled = manifest.device.timing.isModelled
+        let label = modelled ? " (\(manifest.device.timing == .instructionCount ? "QEMU" : "emulated"))" : ""
+        if modelled { lines.append("Device: \(manifest.device.summary); timings\(manifest.monitor == nil ? "" : " and energy") are modelled, not measured") }
+        if let m = manifest.monitor, let settings = manifest.monitorSettings {
+            lines.append("Power Edition Output")
+            lines.append("Monitor: \(m.model) (\(m.firmware)), \(String(format: "%.3f", settings.voltage)) V, \(Int(settings.sampleRateHz)) samples/s")
+            var perFrame = [Double]()
+            for (i, s) in streams.enumerated() {
+                lines.append("Energy data for trial \(i + 1)")
+                guard let e = s.energy, e.valid, let seconds = e.seconds, let joules = e.joules, let power = e.averagePowerWatts else {
+                    lines.append("  INVALID: \(s.energy?.problems.joined(separator: "; ") ?? "no trace")")
+                    continue
+                }
+                let frames = max(s.activations.count, 1)
+                perFrame.append(joules / Double(frames) * 1e6)
+                lines.append(String(format: "  Elapsed time  : %.3f s", seconds))
+                lines.append("  Inferences    : \(s.activations.count) (frames processed)")
+                lines.append(String(format: "  Power         : %5.4f mW.", power * 1e3) + label)
+                lines.append(String(format: "  Total Energy  : %.3f uJ", joules * 1e6) + label)
+                lines.append(String(format: "  Energy/Inf    : %.3f uJ/inf", joules / Double(frames) * 1e6) + label)
+            }
+            lines.append(String(repeating: "-", count: 57))
+            if let median = WindowStatistics(perFrame)?.median {
+                lines.append(String(format: "Median energy cost is %5.4f uJ/inf.", median) + label)
+            }
+            lines.append(String(repeating: "-", count: 57))
+        }
         for s in streams {
             lines.append("== File \(s.stream) (\(String(format: "%.1f", s.lengthSeconds)) s) ==")
             lines.append(s.score.accuracyLine)

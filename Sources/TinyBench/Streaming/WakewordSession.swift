@@ -11,6 +11,12 @@ public struct WakewordSession {
     public var stream: String?
     /// Progress lines (`playing …`, one result line per stream).
     public var progress: ((String) -> Void)?
+    /// Energy mode: the monitor that powers the DUT (configured); each stream
+    /// is one acquisition, its power the trace between the DUT's `start` and
+    /// `stop` timestamps. Results go to `sww/energy/`.
+    public var monitor: (any EnergyMonitor)?
+    /// How long to wait for the monitor's last samples after the stream.
+    public var monitorWaitSeconds = 3.0
 
     public init(board: InterfaceBoard, dut: DUTClient, truthURL: URL, stream: String? = nil) {
         self.board = board
@@ -49,16 +55,66 @@ public struct WakewordSession {
         var step = WakewordStreamStep(board: board, dut: dut)
         step.log = record
         var outcomes = [WakewordStreamStep.Outcome]()
-        for truth in truths {
+        let folder = WakewordResults.folder(in: session, mode: monitor == nil ? .performance : .energy)
+        if let monitor {
+            try monitor.powerOn()
+            // The DUT boots behind the board; give it the time a board needs.
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        defer { try? monitor?.powerOff() }
+        for (i, truth) in truths.enumerated() {
             progress?("playing \(truth.wavFile) (\(String(format: "%.1f", truth.lengthSeconds)) s, \(truth.windows.count) wakewords)")
-            let outcome = try step.run(truth)
+            var outcome: WakewordStreamStep.Outcome
+            if let monitor {
+                try monitor.startAcquisition()
+                var stopped = false
+                defer { if !stopped { _ = try? monitor.stopAcquisition() } }
+                outcome = try step.run(truth)
+                awaitTimestamps(monitor)
+                stopped = true
+                let trace = try monitor.stopAcquisition()
+                let analysis = EnergyWindowAnalysis(trace: trace, inferences: max(outcome.activations.count, 1), minimumSeconds: 0)
+                outcome.energy = analysis
+                try FileIO.createDirectory(folder)
+                let plot = TracePlot(trace: trace, analysis: analysis, title: "sww energy: \(truth.wavFile)")
+                let name = String(format: "energy_inf_%03d", i)
+                try FileIO.write(Data(plot.png().encoded()), to: folder.appendingPathComponent("\(name).png"))
+                try FileIO.write(Data(plot.svg().utf8), to: folder.appendingPathComponent("\(name).svg"))
+                if let p = analysis.averagePowerWatts, analysis.valid {
+                    progress?(String(format: "\(truth.wavFile): %.3f mW over %.3f s", p * 1e3, analysis.seconds ?? 0))
+                } else {
+                    progress?("\(truth.wavFile): energy INVALID: \(analysis.problems.joined(separator: "; "))")
+                }
+            } else {
+                outcome = try step.run(truth)
+            }
             progress?("\(truth.wavFile): \(outcome.score.accuracyLine)")
             outcomes.append(outcome)
         }
-        let manifest = WakewordResults.Manifest(device: device, interface: interface, dut: dutEndpoint, truthFile: truthURL.path,
+        var manifest = WakewordResults.Manifest(device: device, interface: interface, dut: dutEndpoint, truthFile: truthURL.path,
                                                 truthSHA256: Checksum.sha256(data), modelPath: model?.path, modelSHA256: model?.sha256)
+        manifest.monitor = monitor?.identity
+        manifest.monitorSettings = monitor?.settings
         let results = WakewordResults(manifest: manifest, streams: outcomes)
-        try results.write(to: WakewordResults.folder(in: session), log: log)
+        try results.write(to: folder, log: log)
         return results
+    }
+
+    /// Waits until the monitor has both timestamps and a little trailing
+    /// data, or nothing new arrives for ``monitorWaitSeconds``.
+    private func awaitTimestamps(_ monitor: any EnergyMonitor) {
+        let trailing = Int(0.05 * monitor.settings.sampleRateHz)
+        var t = monitor.progress()
+        var seen = -1
+        var lastProgress = ContinuousClock.now
+        while !(t.events.count >= 2 && t.samples >= t.events[1].sampleIndex + trailing) {
+            if t.samples != seen {
+                seen = t.samples
+                lastProgress = ContinuousClock.now
+            } else if ContinuousClock.now - lastProgress > .milliseconds(Int(monitorWaitSeconds * 1000)) {
+                return
+            }
+            t = monitor.progress(beyond: seen, timeout: .milliseconds(100))
+        }
     }
 }

@@ -24,6 +24,8 @@ public struct WakewordStreamStep {
         public var dutyCycleStopTicks: [Int]
         /// Wall-clock seconds the run took.
         public var hostSeconds: Double
+        /// Energy mode: the monitor's trace between the DUT's `start` and `stop` timestamps.
+        public var energy: EnergyWindowAnalysis?
     }
 
     /// How the step failed.
