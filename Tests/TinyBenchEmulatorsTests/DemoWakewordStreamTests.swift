@@ -39,7 +39,7 @@ struct DemoWakewordStreamTests {
     @Test func demoModelFindsTheWakewords() throws {
         let model = try Model(contentsOf: HarnessData.demo.appendingPathComponent("models/sww01.tflite"))
         var dut = try WakewordStreamRun(model: model)
-        let input = dut.interpreter.inputs[0]
+        let input = try WakewordDetector(model: model).interpreter.inputs[0]
         #expect(input.shape == [1, 30, 1, 40])
         #expect(input.quantization?.zeroPoint == -128 && input.quantization?.scale == Float(1) / 255)
         let truth = try WakewordStreamTruth.read(Self.truthURL)[0]
@@ -53,7 +53,7 @@ struct DemoWakewordStreamTests {
         }
         print("sww01 demo stream, demo model: \(score.accuracyLine); \(run.detectionsMilliseconds.count - 1) pulses; "
               + "missed windows at \(score.falseNegatives) s, false positives at \(score.falsePositives) s; "
-              + "peak out[0] per window \(peaks) (threshold \(WakewordStreamRun.threshold))")
+              + "peak out[0] per window \(peaks) (threshold \(WakewordDetector.threshold))")
         #expect(score.truePositives.count * 4 >= truth.windows.count * 3, "TP \(score.truePositives.count) of \(truth.windows.count)")
         #expect(score.falsePositives.count <= 2)
     }
