@@ -72,6 +72,31 @@ struct SWWCommandTests {
         #expect(strict.status == 1 && strict.stderr.contains("emulated result"))
     }
 
+    /// The 5-minute synthetic stream with the checker's 50 wakewords (made
+    /// now by `demodata --long-stream`, with espeak-ng) through the emulated
+    /// bench, performance and energy: the tree passes the closed division's
+    /// sww rules (TP + FN = 50, FN ≤ 8, FP ≤ 8) with emulated results allowed.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/espeak-ng"), "espeak-ng is not installed"))
+    func fiftyWakewordsPassTheClosedDivisionRules() throws {
+        let root = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let demodata = CLI.binary.deletingLastPathComponent().appendingPathComponent("demodata").path
+        let made = try CLI.runTool(demodata, ["--out", root.path, "--benchmarks", "sww01", "--long-stream"])
+        try #require(made.status == 0, "\(made.stderr)")
+        let truth = root.appendingPathComponent("sww01/sww_long_test.json").path
+        let session = root.appendingPathComponent("session").path
+        for extra in [[], ["--monitor", "lpm01a"]] {
+            let run = try CLI.run(["sww", "--truth", truth, "--output", session] + extra)
+            #expect(run.status == 0, "\(run.stderr)")
+            print("sww01 long demo stream \(extra): " + run.stdout.split(separator: "\n").filter { $0.hasPrefix("Accuracy") || $0.contains("Power  ") }.joined(separator: "; "))
+            #expect(!run.stdout.contains("note (closed division)"), "\(run.stdout)")
+        }
+        let tree = root.appendingPathComponent("tree").path
+        let report = try CLI.run(["report", session, "--submission", tree, "--allow-emulated"])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("emulated results allowed: 2 result folders"))
+    }
+
     /// A results.txt without the checker's sww lines fails check-submission, line by line.
     @Test func aResultsFileWithoutTheCheckersLinesFails() throws {
         let root = try Self.temporaryFolder()

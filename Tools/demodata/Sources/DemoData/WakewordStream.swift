@@ -84,6 +84,21 @@ public enum WakewordStreamGenerator {
                           noiseRange: 0.02...0.15, wakewordSpacing: demoWakewordSpacing, using: &rng)
     }
 
+    /// The long-stream counterpart (not bundled: made on demand, 5 minutes):
+    /// `wakewords` "marvin"s, the submission checker's 50 by default, each
+    /// after one of the demo stream's other words, in the demo stream's voices,
+    /// over the same kind of noise, spaced as in the demo stream. Named like
+    /// the runner's long stream truth file (`sww_long_test.json`) so the
+    /// runner's tests YAML finds it.
+    public static func longStream(wakewords: Int = 50) throws -> Stream {
+        var rng = SeededRandom(seed: 0x5701, 3)
+        let texts = (0..<wakewords).flatMap { _ in [demoWords[rng.int(0...demoWords.count - 1)], wakeword] }
+        return try stream(texts: texts, seconds: 6 * wakewords, voices: demoVoices, variants: demoVariants, peak: 0.8,
+                          noiseRange: 0.02...0.15, wakewordSpacing: demoWakewordSpacing, using: &rng)
+    }
+
+    public static let longWAV = "sww_demo_long.wav", longTruth = "sww_long_test.json"
+
     /// Training stream `index`: 30 s, words from the training list (40 % wakewords).
     public static func trainingStream(_ index: Int) throws -> Stream {
         var rng = SeededRandom(seed: 0x5701, 2, UInt64(index))
@@ -249,12 +264,19 @@ public enum WakewordStreamGenerator {
     /// file (and with `windows`, its frames' inputs and labels); for the train
     /// split `count` training streams' frame inputs and labels
     /// (`windows.bin`: 1,200 int8 per frame; `labels.bin`: one byte per frame).
-    public static func write(split: DemoSplit, count: Int, windows: Bool, to root: URL) throws -> String {
+    public static func write(split: DemoSplit, count: Int, windows: Bool, longStream: Bool = false, to root: URL) throws -> String {
         let dir = root.appendingPathComponent("sww01")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var inputs: [Int8] = [], labels: [UInt8] = []
         var summary: String
         switch split {
+        case .train where longStream:
+            throw SpeechError("--long-stream writes a test stream: use --split test")
+        case .test where longStream:
+            let stream = try Self.longStream()
+            try Data(wav(stream.samples)).write(to: dir.appendingPathComponent(longWAV))
+            try Data(truthJSON(wavFile: longWAV, stream).utf8).write(to: dir.appendingPathComponent(longTruth))
+            summary = "\(longWAV): \(stream.seconds) s, \(stream.windows.count) wakewords, \(stream.words.count - stream.windows.count) other words"
         case .test:
             let stream = try demoStream()
             try Data(wav(stream.samples)).write(to: dir.appendingPathComponent(demoWAV))

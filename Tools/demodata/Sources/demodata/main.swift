@@ -27,13 +27,17 @@ struct DemoDataCommand: ParsableCommand {
     @Flag(help: "sww01, test split: also write the demo stream's frame inputs and labels (windows.bin, labels.bin) for Tools/train.")
     var windows = false
 
+    @Flag(help: "sww01, test split: write the 5-minute stream with 50 wakewords (sww_demo_long.wav, sww_long_test.json) instead of the demo stream.")
+    var longStream = false
+
     func run() throws {
         guard let split = DemoSplit(rawValue: split) else { throw ValidationError("--split must be test or train") }
         let root = URL(fileURLWithPath: out)
         for name in benchmarks.split(separator: ",") {
             if name == "sww01" {
                 // Streams, not EEMBC samples: a WAV and truth file, or frame windows (Tools/demodata/README.md).
-                let summary = try WakewordStreamGenerator.write(split: split, count: count ?? 60, windows: windows || split == .train, to: root)
+                let summary = try WakewordStreamGenerator.write(split: split, count: count ?? 60, windows: windows || split == .train,
+                                                                longStream: longStream, to: root)
                 print("sww01: \(summary) in \(root.appendingPathComponent("sww01").path)")
                 continue
             }
