@@ -39,6 +39,8 @@ struct SWWCommand: ParsableCommand {
     @Option(help: "Baud rate of the interface board.") var interfaceBaud = 115_200
     @Option(help: "With --interface: the DUT's own serial port, instead of the board's `dut` passthrough.") var port: String?
     @Option(help: "Baud rate of the DUT's port.") var baud = 115_200
+    @Option(help: "With --interface: the rate the board must talk to the DUT at; when `checkbaud` reports another, `setbaud` (the board stores it and resets), as the runner's sync_baud.")
+    var dutBaud: Int?
     @Option(help: "Energy mode: the monitor powering the DUT, lpm01a:PORT, ppk2:PORT or js220 with --interface; lpm01a, ppk2 or js220 on the emulated bench. Results go to sww/energy/ with the power line and energy_inf_000.png.",
             transform: { try MonitorSpec.parse($0, portRequired: false) })
     var monitor: MonitorSpec?
@@ -51,6 +53,7 @@ struct SWWCommand: ParsableCommand {
         if let monitor, interface != nil, !monitor.kind.isUSB, monitor.port == nil {
             throw ValidationError("\(monitor.kind.rawValue) needs its serial port beside a real board: --monitor \(monitor.kind.rawValue):/dev/ttyACM1")
         }
+        if interface == nil && dutBaud != nil { throw ValidationError("--dut-baud sets a real --interface board's DUT link: give --interface too") }
         if interface == nil && port != nil { throw ValidationError("--port is the DUT's port beside a real --interface board: give --interface too") }
         if interface != nil && (model != nil || sdCard != nil) {
             throw ValidationError("--model and --sd-card describe the emulated bench; a real board plays from its own SD card with the DUT's firmware")
@@ -74,6 +77,7 @@ struct SWWCommand: ParsableCommand {
             if let interface {
                 let board = try InterfaceBoard(transport: try openSerialPort(path: interface, baud: interfaceBaud))
                 defer { board.transport.close() }
+                if let dutBaud, try board.syncDUTBaud(dutBaud) { inform("interface board: DUT link set to \(dutBaud) baud (the board reset)") }
                 let dutTransport = try port.map { try openSerialPort(path: $0, baud: baud) } ?? board.dutTransport()
                 var run = WakewordSession(board: board, dut: DUTClient(transport: dutTransport), truthURL: truthURL, stream: stream)
                 run.progress = inform

@@ -40,6 +40,21 @@ public final class InterfaceBoard {
         _ = try command("setbaud \(baud)")
     }
 
+    /// Makes the board talk to the DUT at `baud`, as the runner's `sync_baud`
+    /// does, but only when `checkbaud` reports another rate: `setbaud` writes
+    /// the rate to the board's flash and resets it, so afterwards the board
+    /// is given `resetSeconds` and asked its name again. Returns whether it changed.
+    @discardableResult
+    public func syncDUTBaud(_ baud: Int, resetSeconds: Double = 2) throws -> Bool {
+        guard try dutBaud() != baud else { return false }
+        try setDUTBaud(baud)
+        Thread.sleep(forTimeInterval: resetSeconds)
+        _ = try? transport.read(timeout: .milliseconds(100))    // what the reset printed
+        reader.reset()
+        name = try command("name").first ?? ""
+        return true
+    }
+
     /// Sends `text%` to the board itself and returns its lines before `m-ready`.
     public func command(_ text: String) throws -> [String] {
         do {

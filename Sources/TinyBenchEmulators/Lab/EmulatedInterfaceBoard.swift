@@ -68,7 +68,10 @@ public final class EmulatedInterfaceBoard: SerialDevice {
         case ("name", .enhanced): lines = [Self.enhancedName]
         case ("name", .arduino): lines = [Self.arduinoName]
         case ("checkbaud", .enhanced): lines = ["baud is: \(dutBaud)"]
-        case ("setbaud", .enhanced): lines = ["set baud to: \(args)"]
+        case ("setbaud", .enhanced):
+            // The firmware stores it in flash and resets (the emulation keeps its state).
+            dutBaud = Int(args.prefix { $0.isNumber }) ?? dutBaud
+            lines = ["set baud to: \(args)"]
         case ("ls", .enhanced): lines = files()
         case ("play", .enhanced): return play(args)
         case ("record_detections", .enhanced):
