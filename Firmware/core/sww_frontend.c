@@ -70,15 +70,13 @@ static float linspace(float a, float b, int32_t count, int32_t i) {
     return i == count - 1 ? b : (float)i * delta + a;
 }
 
-/* tf.signal.linear_to_mel_weight_matrix(40, 513, 16000, 0, 8000) at (bin k, filter j). */
-static float mel_matrix(const float *bin_mels, int32_t k, int32_t j) {
+/* tf.signal.linear_to_mel_weight_matrix(40, 513, 16000, 0, 8000) at (bin k,
+ * filter j), from the bins' mels and the 42 band edges (both float32 linspaces). */
+static float mel_matrix(const float *bin_mels, const float *edges, int32_t k, int32_t j) {
     if (k == 0) return 0;
-    const float low = mel(0), high = mel(8000);
-    const float e0 = linspace(low, high, SWW_MEL_BINS + 2, j), e1 = linspace(low, high, SWW_MEL_BINS + 2, j + 1),
-                e2 = linspace(low, high, SWW_MEL_BINS + 2, j + 2);
     const float m = bin_mels[k];
-    const float lower = (m - e0) / (e1 - e0);
-    const float upper = (e2 - m) / (e2 - e1);
+    const float lower = (m - edges[j]) / (edges[j + 1] - edges[j]);
+    const float upper = (edges[j + 2] - m) / (edges[j + 2] - edges[j + 1]);
     /* Swift's min(x, y) is `y < x ? y : x`, max(x, y) is `y >= x ? y : x`. */
     const float smaller = upper < lower ? upper : lower;
     return smaller >= 0 ? smaller : 0;
@@ -97,14 +95,18 @@ void sww_frontend_init(float scale) {
         twiddle_cos[k] = (float)cos(2 * SWW_PI * (double)k / (double)n);
         twiddle_sin[k] = (float)sin(2 * SWW_PI * (double)k / (double)n);
     }
-    /* The mel of every bin frequency, in the (not yet used) power buffer. */
-    for (int32_t k = 0; k < SWW_BINS; ++k) power[k] = mel(linspace(0, 8000, SWW_BINS, k));
+    /* The mel of every bin frequency and the band edges, in the work buffers
+     * (not yet in use): init needs no memory of its own. */
+    float *bin_mels = power, *edges = im;
+    for (int32_t k = 0; k < SWW_BINS; ++k) bin_mels[k] = mel(linspace(0, 8000, SWW_BINS, k));
+    const float low = mel(0), high = mel(8000);
+    for (int32_t j = 0; j < SWW_MEL_BINS + 2; ++j) edges[j] = linspace(low, high, SWW_MEL_BINS + 2, j);
     int32_t packed = 0;
     mel_offsets[0] = 0;
     for (int32_t j = 0; j < SWW_MEL_BINS; ++j) {
         int32_t first = -1, last = -1;
         for (int32_t k = 0; k < SWW_BINS; ++k) {
-            if (rounded_decimal(mel_matrix(power, k, j), 6) != 0) {
+            if (rounded_decimal(mel_matrix(bin_mels, edges, k, j), 6) != 0) {
                 if (first < 0) first = k;
                 last = k;
             }
@@ -114,7 +116,7 @@ void sww_frontend_init(float scale) {
          * past the table. */
         mel_starts[j] = first < 0 ? 0 : first;
         for (int32_t k = first; first >= 0 && k <= last && packed < SWW_MEL_WEIGHTS_MAX; ++k)
-            mel_weights[packed++] = rounded_decimal(mel_matrix(power, k, j), 6);
+            mel_weights[packed++] = rounded_decimal(mel_matrix(bin_mels, edges, k, j), 6);
         mel_offsets[j + 1] = packed;
     }
     sww_frontend_start();
