@@ -261,6 +261,7 @@ static void execute(char *text) {
         print("ULPMark for tinyML Firmware V0.0.1");
         print("");
         print("help, name, timestamp, db load N | db HH.. | db print, infer N [W], results, tb-caps, tb-raw, tb-db");
+        if (is_sww(&tb_generated_model)) print("sww01: start, extract_uart_stream (after db load 1024: 512 int16 samples)");
     } else if (name && strcmp(name, "db") == 0) {
         char *sub = strtok(NULL, " ");
         db(sub, strtok(NULL, " "));
