@@ -127,3 +127,23 @@ import TinyBench
         }
     }
 }
+
+/// sww01 is a benchmark the firmware tools name (`firmware generate
+/// --benchmark sww01`, a DUT reporting `m-model-[sww01]`), but a stream, not
+/// a dataset of files: no file-by-file run takes it.
+@Suite struct SWW01BenchmarkTests {
+    @Test func namedButNotRunFileByFile() throws {
+        #expect(Benchmark.named("sww01") == .sww01 && Benchmark.named("SWW") == .sww01)
+        #expect(!Benchmark.all.contains(.sww01))
+        #expect(Benchmark.sww01.inputBytes == 1200 && Benchmark.sww01.inputEncoding == .int8)
+        let bench = BenchDescription(duts: [.emulated(pty: false)], profile: "nucleo-l4r5zi")
+        let request = RunRequest(benchmarks: [.sww01], datasetRoot: URL(fileURLWithPath: "/nonexistent"), settings: SessionSettings(), bench: bench)
+        #expect {
+            try request.benchmarkList()
+        } throws: { error in
+            "\(error)" == "unknown benchmark 'sww01'"
+        }
+        let kws = RunRequest(benchmarks: [.kws01], datasetRoot: URL(fileURLWithPath: "/nonexistent"), settings: SessionSettings(), bench: bench)
+        #expect(try kws.benchmarkList() == [.kws01])
+    }
+}
