@@ -44,7 +44,7 @@ let package = Package(
             ]
         ),
         // The synthetic demo-data generator (Tools/demodata): not part of the product.
-        .target(name: "DemoData", dependencies: ["TinyBench", "TinyRuntime"], path: "Tools/demodata/Sources/DemoData"),
+        .target(name: "DemoData", dependencies: ["TinyBench", "TinyRuntime", "TinyBenchEmulators"], path: "Tools/demodata/Sources/DemoData"),
         .executableTarget(
             name: "demodata",
             dependencies: ["DemoData", "TinyBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -21,6 +21,27 @@ public struct BoardProfile: Sendable, Equatable {
     /// UART speed used to charge virtual time for protocol traffic.
     public let baud: Int
 
+    public init(name: String, description: String, board: String, processor: String, memory: String, clockHz: Double,
+                cost: CostModel, activePowerWatts: Double, idlePowerWatts: Double, baud: Int) {
+        self.name = name
+        self.description = description
+        self.board = board
+        self.processor = processor
+        self.memory = memory
+        self.clockHz = clockHz
+        self.cost = cost
+        self.activePowerWatts = activePowerWatts
+        self.idlePowerWatts = idlePowerWatts
+        self.baud = baud
+    }
+
+    /// The same board with its clock `factor` times as fast (what-if runs, tests).
+    public func clocked(times factor: Double) -> BoardProfile {
+        BoardProfile(name: "\(name)-x\(factor)", description: "\(description), clock × \(factor)", board: board, processor: processor,
+                     memory: memory, clockHz: clockHz * factor, cost: cost, activePowerWatts: activePowerWatts,
+                     idlePowerWatts: idlePowerWatts, baud: baud)
+    }
+
     /// The MLPerf Tiny reference board running TFLM reference kernels:
     /// NUCLEO-L4R5ZI, Cortex-M4F at 120 MHz. Calibration (Docs/emulator.md):
     /// the v0.5 reference latencies kws01 181.9 ms, vww01 600.6 ms,
@@ -36,7 +57,22 @@ public struct BoardProfile: Sendable, Equatable {
                         cyclesPerElementwiseOutput: 40, cyclesPerOutputElement: 25, cyclesPerOperator: 2000),
         activePowerWatts: 0.0405, idlePowerWatts: 0.010, baud: 115_200)
 
-    public static let all = [nucleoL4R5ZITFLM]
+    /// The same board running optimised int8 kernels (CMSIS-NN's SMLAD inner
+    /// loops, as ST's X-CUBE-AI in the sww01 reference firmware): an
+    /// uncalibrated estimate of about 1 cycle per convolution or
+    /// fully-connected MAC and 2 per depthwise MAC, with the TFLM profile's
+    /// per-element and per-operator overheads and power. No published
+    /// measurement backs these factors; figures from it are estimates.
+    public static let nucleoL4R5ZIOptimized = BoardProfile(
+        name: "nucleo-l4r5zi-optimized",
+        description: "NUCLEO-L4R5ZI (Cortex-M4F, 120 MHz) running optimised int8 kernels (uncalibrated estimate)",
+        board: "NUCLEO-L4R5ZI", processor: "Cortex-M4F", memory: "2 MB flash, 640 KB SRAM",
+        clockHz: 120e6,
+        cost: CostModel(cyclesPerConvMAC: 1.0, cyclesPerDepthwiseMAC: 2.0, cyclesPerFullyConnectedMAC: 1.0,
+                        cyclesPerElementwiseOutput: 40, cyclesPerOutputElement: 25, cyclesPerOperator: 2000),
+        activePowerWatts: 0.0405, idlePowerWatts: 0.010, baud: 115_200)
+
+    public static let all = [nucleoL4R5ZITFLM, nucleoL4R5ZIOptimized]
 
     public static func named(_ name: String) -> BoardProfile? { all.first { $0.name == name } }
 
@@ -71,6 +107,10 @@ public struct CostModel: Sendable, Equatable {
     public var cyclesPerElementwiseOutput: Double
     public var cyclesPerOutputElement: Double
     public var cyclesPerOperator: Double
+    /// sww01's streaming front end per 512-sample hop (pre-emphasis, window,
+    /// 1024-point real FFT, 40 mel filters, log): an estimate for a CMSIS-DSP
+    /// float32 implementation on a Cortex-M4F, not a calibrated figure.
+    public var cyclesPerWakewordHop: Double = 65_000
 
     public func cycles(_ model: Model) -> Double {
         layerCycles(model).reduce(0, +)

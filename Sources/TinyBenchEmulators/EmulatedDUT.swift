@@ -24,7 +24,7 @@ public final class EmulatedDUT: SerialDevice {
     }
 
     public static let commandBufferSize = 80
-    public static let inputBufferSize = 27_648
+    public static let inputBufferSize = DUTInputBuffer.capacity
     public static let firmwareVersion = "ULPMark for tinyML Firmware V0.0.1"
 
     public let benchmark: Benchmark
@@ -40,9 +40,7 @@ public final class EmulatedDUT: SerialDevice {
     public private(set) var clockMicroseconds: Double
     private let clockOrigin: Double
     private var command = [UInt8]()
-    private var buffer = [UInt8](repeating: 0, count: EmulatedDUT.inputBufferSize)
-    private var bufferSize = 0
-    private var bufferPosition = 0
+    private var input = DUTInputBuffer()
     private var lastResults = ""
     private var lastRawOutput = [UInt8]()
     /// Timestamps emitted so far (lap messages or, in energy mode, GPIO edges).
@@ -112,8 +110,7 @@ public final class EmulatedDUT: SerialDevice {
     public func reset() -> [UInt8] {
         command.removeAll()
         block = nil
-        bufferSize = 0
-        bufferPosition = 0
+        input.clear()
         lastResults = ""
         lastRawOutput = []
         onActivity?(.reset(from: clockMicroseconds, to: clockOrigin))
@@ -156,7 +153,7 @@ public final class EmulatedDUT: SerialDevice {
                 block?.data.append(byte)
                 if let receiving = block, receiving.data.count == receiving.header.length + BinaryBlock.crcLength {
                     block = nil
-                    emit(storeBlock(receiving.header, text: receiving.text, receiving.data) + ["m-ready"])
+                    emit(input.storeBlock(receiving.header, text: receiving.text, receiving.data) + ["m-ready"])
                 }
             } else if byte == UInt8(ascii: "%") {
                 let line = String(decoding: command, as: UTF8.self)
@@ -208,7 +205,7 @@ public final class EmulatedDUT: SerialDevice {
     public func block(_ b: BinaryBlock) -> [String] {
         guard binaryBlocks, command.isEmpty, block == nil else { return Self.lines(receive(b.wireBytes)) }
         advance(bytesOneByOne: b.wireCount)
-        return handedOver(store(BinaryBlock.Header(size: b.size, offset: b.offset, length: b.payload.count, shift: b.shift), b.payload) + ["m-ready"])
+        return handedOver(input.store(BinaryBlock.Header(size: b.size, offset: b.offset, length: b.payload.count, shift: b.shift), b.payload) + ["m-ready"])
     }
 
     /// The reply of a command handed over as a value: the lines a command
@@ -240,7 +237,7 @@ public final class EmulatedDUT: SerialDevice {
         case "timestamp": lines += timestamp()
         case "profile": lines += ["m-profile-[\(Self.firmwareVersion)]", "m-model-[\(benchmark.id)]"]
         case "help": lines += [Self.firmwareVersion, "", "help, name, timestamp, db load N | db HH.. | db print, infer N [W], results, " + ProtocolExtension.allCases.map(\.rawValue).joined(separator: ", ")]
-        case "db": lines += database(Array(tokens.dropFirst()))
+        case "db": lines += input.database(Array(tokens.dropFirst()))
         case "infer": lines += infer(Array(tokens.dropFirst()))
         case "results": lines.append(lastResults.isEmpty ? adapter.emptyResults : lastResults)
         case ProtocolExtension.raw.rawValue:
@@ -270,96 +267,20 @@ public final class EmulatedDUT: SerialDevice {
         return ["m-lap-us-\(counter)"]
     }
 
-    private func database(_ args: [String]) -> [String] {
-        guard let sub = args.first else { return ["e-[Command 'db' requires a subcommand]"] }
-        switch sub {
-        case "load":
-            guard args.count > 1 else { return ["e-[Command 'db load' requires the # of bytes]"] }
-            let n = atoi(args[1])
-            guard n != 0 else { return ["e-[Command 'db load' must be >0 bytes]"] }
-            bufferSize = n
-            bufferPosition = 0
-            guard n > 0, n <= Self.inputBufferSize else {
-                return ["Supplied buffer size \(n) exceeds maximum of \(Self.inputBufferSize)"]
-            }
-            return ["m-[Expecting \(n) bytes]"]
-        case "print":
-            var lines = [String]()
-            var i = 0
-            while i < min(max(bufferSize, 0), Self.inputBufferSize) {
-                let row = buffer[i..<min(i + 8, bufferSize)]
-                lines.append("m-buffer-" + row.map { String(format: "%02x", $0) }.joined(separator: "-"))
-                i += 8
-            }
-            return lines
-        default:
-            let digits = Array(sub.utf8.prefix(Self.commandBufferSize))
-            guard digits.count % 2 == 0 else { return ["e-[Insufficent number of hex digits]"] }
-            var i = 0
-            while i < digits.count {
-                guard let hi = Self.hex(digits[i]), let lo = Self.hex(digits[i + 1]) else {
-                    return ["e-[Invalid hex digit '\(String(decoding: digits[i..<(i + 2)], as: UTF8.self))']"]
-                }
-                // Past the end of the buffer the reference would corrupt memory; we drop the byte.
-                if bufferPosition < Self.inputBufferSize { buffer[bufferPosition] = hi << 4 | lo }
-                bufferPosition += 1
-                i += 2
-                if bufferPosition == bufferSize { return ["m-load-done"] }
-            }
-            return []
-        }
-    }
-
-    /// A received binary block (header `text`, payload + CRC in `data`): stored
-    /// when its CRC matches and its numbers fit the input in progress, else
-    /// rejected with nothing changed (Docs/protocol.md, "Binary input blocks").
-    private func storeBlock(_ h: BinaryBlock.Header, text: String, _ data: [UInt8]) -> [String] {
-        let payload = Array(data.prefix(h.length))
-        guard CRC32.trailer(data.suffix(BinaryBlock.crcLength)) == CRC32.checksum(payload, initial: CRC32.checksum(Array(text.utf8))) else {
-            return ["e-[tb-db: CRC mismatch, block discarded]"]
-        }
-        return store(h, payload)
-    }
-
-    /// A block whose CRC matched: stored when its numbers fit the input in progress.
-    private func store(_ h: BinaryBlock.Header, _ payload: [UInt8]) -> [String] {
-        guard h.size >= 1, h.size <= Self.inputBufferSize, h.offset + h.length <= h.size else {
-            return ["e-[tb-db: block outside the \(Self.inputBufferSize)-byte input buffer]"]
-        }
-        if h.shift > 0 {
-            guard bufferSize == h.size, bufferPosition == h.size, h.shift <= h.size, h.offset == h.size - h.shift else {
-                return ["e-[tb-db: no complete input of \(h.size) bytes to slide]"]
-            }
-            buffer.withUnsafeMutableBufferPointer { b in
-                guard let base = b.baseAddress else { return }
-                _ = memmove(base, base + h.shift, h.size - h.shift)
-            }
-        } else if h.offset == 0 {
-            bufferSize = h.size
-        } else {
-            guard bufferSize == h.size, h.offset <= bufferPosition else {
-                return ["e-[tb-db: block at \(h.offset) does not follow the \(bufferPosition) bytes held]"]
-            }
-        }
-        buffer.replaceSubrange(h.offset..<(h.offset + h.length), with: payload)
-        bufferPosition = h.offset + h.length
-        return bufferPosition == bufferSize ? ["m-load-done"] : []
-    }
-
     private func infer(_ args: [String]) -> [String] {
         var n = 1, w = 10
         if args.count > 0 {
-            let i = atoi(args[0])
+            let i = CString.atoi(args[0])
             guard i > 0 else { return ["e-[Inference iterations must be >0]"] }
             n = i
             if args.count > 1 {
-                let j = atoi(args[1])
+                let j = CString.atoi(args[1])
                 guard j >= 0 else { return ["e-[Inference warmup must be >=0]"] }
                 w = j
             }
         }
         // th_load_tensor: the benchmark's input handling of the loaded bytes.
-        adapter.load(buffer[0..<min(max(bufferPosition, 0), Self.inputBufferSize)])
+        adapter.load(input.loaded)
         // The output does not depend on how often the same input is run, so
         // the model runs once; the virtual clock pays for every run.
         interpreter.invoke()
@@ -382,30 +303,6 @@ public final class EmulatedDUT: SerialDevice {
     }
 
     // MARK: - Helpers
-
-    /// C `atoi`: leading whitespace, optional sign, digits; 0 when there are none.
-    private func atoi(_ s: String) -> Int {
-        var value = 0, sign = 1, started = false
-        for (i, c) in s.utf8.enumerated() {
-            if i == 0 && (c == UInt8(ascii: "-") || c == UInt8(ascii: "+")) {
-                sign = c == UInt8(ascii: "-") ? -1 : 1
-                continue
-            }
-            guard c >= 48 && c <= 57 else { break }
-            started = true
-            value = min(value * 10 + Int(c - 48), Int(Int32.max))
-        }
-        return started ? sign * value : 0
-    }
-
-    private static func hex(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: c - 48
-        case 97...102: c - 87
-        case 65...70: c - 55
-        default: nil
-        }
-    }
 
     /// Queues `lines` to leave at `microseconds` on the clock without charging
     /// the clock for them (the caller does); returns their byte count.

@@ -49,7 +49,10 @@ struct ReportCommand: ParsableCommand {
             let folder = SessionFolder(url: URL(fileURLWithPath: session))
             let summary = try folder.summary()
             try summary.write()
-            print(summary.table())
+            if !summary.rows.isEmpty { print(summary.table()) }
+            for sww in folder.streamingResultFolders {
+                print("sww (\(sww.lastPathComponent)):\n" + ((try? String(contentsOf: sww.appendingPathComponent("results.txt"), encoding: .utf8)) ?? ""))
+            }
             if html { print("report: \(try HTMLReport.withModelledLayers(folder).write().path)") }
             if let submission {
                 let written = try folder.exportSubmission(root: URL(fileURLWithPath: submission), division: division.rawValue,

@@ -17,7 +17,7 @@ struct TinyBenchCommand: ParsableCommand {
               tinybench doctor
             """,
         version: "tinybench \(TinyBenchInfo.version)",
-        subcommands: [RunCommand.self, ResumeCommand.self, ModelCommand.self, EmulateCommand.self, LabCommand.self, ReportCommand.self, CompareCommand.self, HistoryCommand.self, DoctorCommand.self, DUTCommand.self, CheckSubmissionCommand.self, PortsCommand.self, DatasetCommand.self, ModelsCommand.self, FirmwareCommand.self],
+        subcommands: [RunCommand.self, ResumeCommand.self, SWWCommand.self, ModelCommand.self, EmulateCommand.self, LabCommand.self, ReportCommand.self, CompareCommand.self, HistoryCommand.self, DoctorCommand.self, DUTCommand.self, CheckSubmissionCommand.self, PortsCommand.self, DatasetCommand.self, ModelsCommand.self, FirmwareCommand.self],
         defaultSubcommand: RunCommand.self
     )
 

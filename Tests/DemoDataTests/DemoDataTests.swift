@@ -48,6 +48,35 @@ struct DemoDataTests {
         try Self.checkReproducible(.kws01, count: 24)
     }
 
+    /// The sww01 demo stream and its truth file, made twice, are the same
+    /// bytes as each other and as the committed files.
+    @Test(.enabled(if: espeakAvailable, "espeak-ng is not installed (make test installs it)"))
+    func wakewordStreamIsReproducible() throws {
+        let a = try WakewordStreamGenerator.demoStream(), b = try WakewordStreamGenerator.demoStream()
+        #expect(a.samples == b.samples && a.words == b.words)
+        let folder = Self.demo.appendingPathComponent("sww01")
+        let wav = [UInt8](try Data(contentsOf: folder.appendingPathComponent(WakewordStreamGenerator.demoWAV)))
+        #expect(wav == WakewordStreamGenerator.wav(a.samples), "the committed demo stream differs from the generator's")
+        let truth = try String(contentsOf: folder.appendingPathComponent(WakewordStreamGenerator.demoTruth), encoding: .utf8)
+        #expect(truth == WakewordStreamGenerator.truthJSON(wavFile: WakewordStreamGenerator.demoWAV, a))
+        #expect(a.windows.count == 7 && a.words.count == 15)
+    }
+
+    /// Frame labels: a wakeword wholly inside the 30-frame window is the
+    /// wakeword class; cut short by a little it is left out; other words are unknown.
+    @Test func wakewordFrameLabels() {
+        typealias G = WakewordStreamGenerator
+        // Frame k's window holds samples (k - 30) * 512 ..< (k + 1) * 512.
+        let marvin = G.Word(text: "marvin", start: 10_000, end: 18_000)
+        #expect(G.label(frame: 40, words: [marvin]) == G.labelWakeword)        // 5120 ..< 20992
+        #expect(G.label(frame: 34, words: [marvin]) == G.labelAmbiguous)       // 2048 ..< 17920: its last 80 samples missing
+        #expect(G.label(frame: 25, words: [marvin]) == G.labelUnknown)         // ..< 13312: more than half missing
+        #expect(G.label(frame: 100, words: [marvin]) == G.labelSilence)        // 35840 ..< 51712
+        let other = G.Word(text: "window", start: 10_000, end: 18_000)
+        #expect(G.label(frame: 40, words: [other]) == G.labelUnknown)
+        #expect(G.label(frame: 40, words: [other, marvin]) == G.labelWakeword)
+    }
+
     @Test(arguments: Benchmark.all)
     func bundledSetsAreBalancedAndSmall(benchmark: Benchmark) throws {
         let ds = try Dataset(root: Self.demo, benchmark: benchmark)
@@ -57,11 +86,12 @@ struct DemoDataTests {
         #expect(ds.entries.count == (try DemoGenerators.generator(for: benchmark).defaultTestCount))
     }
 
-    @Test func bundleStaysUnderTenMegabytes() throws {
+    /// sww01's 24 s stereo stream (1.5 MB) raised the limit from 10 MB.
+    @Test func bundleStaysUnderElevenMegabytes() throws {
         var total = 0
         let files = FileManager.default.enumerator(at: Self.demo, includingPropertiesForKeys: [.fileSizeKey])!
         for case let url as URL in files { total += (try url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0 }
-        #expect(total <= 10_000_000, "Datasets/demo holds \(total) bytes")
+        #expect(total <= 11_000_000, "Datasets/demo holds \(total) bytes")
     }
 
     /// Inputs the harness feeds as uint8 - 128 need zero point -128 and the

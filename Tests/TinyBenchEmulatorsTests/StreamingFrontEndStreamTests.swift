@@ -59,7 +59,7 @@ struct StreamingFrontEndStreamTests {
     @Test func easyStreamDetectionsAsTheNotesPredict() throws {
         let model = try Model(contentsOf: SharedData.conformance!.appendingPathComponent("sww01/model.tflite"))
         var dut = try WakewordStreamRun(model: model)
-        let inputScale = try #require(dut.interpreter.inputs[0].quantization).scale
+        let inputScale = try #require(try WakewordDetector(model: model).interpreter.inputs[0].quantization).scale
         #expect(inputScale == StreamingFrontEnd.referenceInputScale)
         let stream = try PCM16Audio(contentsOf: SharedData.sww!.appendingPathComponent("short_wav_easy10s.wav"))
         #expect(stream.channels == 2 && stream.sampleRate == 16000)

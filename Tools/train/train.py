@@ -4,7 +4,9 @@
     python Tools/train/train.py BENCHMARK --train DIR --test DIR --out MODEL.tflite
 
 DIR is a dataset root in the EEMBC layout (DIR/<benchmark>/y_labels.csv),
-written by `demodata --split train` / `--split test`. The architectures are
+written by `demodata --split train` / `--split test`; for sww01, DIR/sww01/
+holds frame windows (windows.bin, labels.bin) from `demodata --benchmarks
+sww01` (the test split's with `--windows`, next to the demo stream's truth file). The architectures are
 the MLPerf Tiny reference ones (same layers and shapes, hence the same MACs);
 the result is fully int8 (int8 input and output) like the reference models.
 Never needed at run time: the .tflite files are committed.
@@ -26,6 +28,89 @@ DATASET_FOLDER = {"ic02": "ic01"}
 # kws01 features are stored as int8 with these input parameters (the MLPerf
 # Tiny reference model's) until a demo model exists; see Tools/demodata/README.md.
 KWS_DEFAULT_QUANT = (0.5847029089927673, 83)
+
+
+# sww01: one 30 x 40 int8 model input per frame, as the DUT's front end computes it
+# with the demo model's input scale 1/255 (f * 255 - 128, truncated); label 255 =
+# a wakeword partly in the window (not trained on). Classes as the reference:
+# 0 the wakeword ("marvin"), 1 silence, 2 unknown (other words).
+SWW_FRAME = 30 * 40
+SWW_THRESHOLD = 115  # the DUT's detection threshold on the int8 out[0]
+
+
+def read_sww(root):
+    folder = os.path.join(root, "sww01")
+    raw = np.fromfile(os.path.join(folder, "windows.bin"), dtype=np.int8).reshape(-1, 30, 1, 40)
+    labels = np.fromfile(os.path.join(folder, "labels.bin"), dtype=np.uint8)
+    assert len(raw) == len(labels), "sww01: windows.bin and labels.bin disagree"
+    return raw, labels
+
+
+def sww_inputs(raw):
+    """Features in [0, 1] from the int8 bytes (scale 1/255, zero point -128)."""
+    return (raw.astype(np.float32) + 128) / 255
+
+
+def sww_score(detections_ms, windows, delay=1.0, debounce_ms=1000):
+    """TP/FN/FP as the MLCommons runner scores a stream (Docs/sww.md): the first
+    detection is the sync marker; a window [start, stop] takes every remaining
+    detection in [start, stop + 2 delay]; the rest, debounced over 1 s, are
+    false positives."""
+    marker, rest = detections_ms[0], [d - detections_ms[0] for d in detections_ms[1:]]
+    tp = fn = 0
+    for start, stop in windows:
+        inside = [d for d in rest if start <= d / 1000 <= (stop + delay) + delay]
+        if inside:
+            tp += 1
+            rest = [d for d in rest if d not in inside]
+        else:
+            fn += 1
+    kept, i = list(rest), 0
+    while i < len(kept):
+        kept = [d for d in kept if not (kept[i] < d <= kept[i] + debounce_ms)]
+        i += 1
+    return tp, fn, len(kept)
+
+
+def sww_stream_quality(tflite, test_root):
+    """Plays the demo stream's frames through the int8 model as the DUT does
+    (the int8 bytes as they are; a pulse on frame 0 and when out[0] > 115, at
+    (k + 1) x 32 ms) and scores the pulses against the truth file."""
+    import json
+    raw, _ = read_sww(test_root)
+    interpreter = tf.lite.Interpreter(model_content=tflite)
+    interpreter.allocate_tensors()
+    i, o = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    detections, peak = [], -128
+    for k, window in enumerate(raw):
+        interpreter.set_tensor(i["index"], window[np.newaxis])
+        interpreter.invoke()
+        score = int(interpreter.get_tensor(o["index"])[0][0])
+        if k > 0:
+            peak = max(peak, score)
+        if k == 0 or score > SWW_THRESHOLD:
+            detections.append((k + 1) * 512 * 1000 // 16000)
+    with open(os.path.join(test_root, "sww01", "sww_demo_test.json")) as f:
+        windows = json.load(f)[0]["detection_windows"]
+    tp, fn, fp = sww_score(detections, windows)
+    return f"demo stream: TP {tp}, FN {fn}, FP {fp} ({len(detections) - 1} pulses, input quantization {i['quantization']})"
+
+
+def sww_ds_cnn():
+    """MLPerf Tiny sww01: 1-D DS-CNN on 30 frames x 40 log-mel features (as
+    [30, 1, 40]): four blocks of a valid depthwise (3, 5, 10, 15) x 1 kernel
+    without bias, a 1 x 1 convolution (128, 128, 128, 32 filters), batch norm,
+    ReLU and dropout; flatten; dense 3 with softmax."""
+    inputs = layers.Input((30, 1, 40))
+    x = inputs
+    for kernel, filters in [(3, 128), (5, 128), (10, 128), (15, 32)]:
+        x = layers.DepthwiseConv2D((kernel, 1), padding="valid", use_bias=False, depthwise_regularizer=regularizers.l2(1e-4))(x)
+        x = layers.Conv2D(filters, 1, use_bias=False, kernel_regularizer=regularizers.l2(1e-4))(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+        x = layers.Dropout(0.1)(x)
+    x = layers.Flatten()(x)
+    return tf.keras.Model(inputs, layers.Dense(3, activation="softmax")(x))
 
 
 def read_dataset(root, benchmark):
@@ -161,6 +246,11 @@ def representative_set(benchmark, x):
         edge = np.zeros_like(chosen[0])
         edge[0, 0, :] = 1.0 if benchmark == "vww01" else 255.0
         chosen = np.concatenate([chosen, edge[np.newaxis]])
+    if benchmark == "sww01":
+        # Features span [0, 1]: pin the input to scale 1/255, zero point -128.
+        edge = np.zeros_like(chosen[0])
+        edge[0, 0, :] = 1.0
+        chosen = np.concatenate([chosen, edge[np.newaxis]])
     return chosen
 
 
@@ -180,7 +270,7 @@ def tflite_predict(tflite, x):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("benchmark", choices=sorted(FILE_BYTES))
+    parser.add_argument("benchmark", choices=sorted(FILE_BYTES) + ["sww01"])
     parser.add_argument("--train", required=True)
     parser.add_argument("--test", required=True)
     parser.add_argument("--out", required=True)
@@ -190,10 +280,16 @@ def main():
     parser.add_argument("--convert-only", action="store_true", help="load --keras instead of training")
     parser.add_argument("--init", help="start from this saved model (.keras) instead of random weights")
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0: its default)")
     args = parser.parse_args()
     tf.keras.utils.set_random_seed(args.seed)
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     b = args.benchmark
     started = time.time()
+    if b == "sww01":
+        return train_sww(args, started)
     raw_train, y_train = read_dataset(args.train, b)
     raw_test, y_test = read_dataset(args.test, b)
     x_train, x_test = model_inputs(b, raw_train), model_inputs(b, raw_test)
@@ -236,6 +332,34 @@ def main():
         probabilities, quant = tflite_predict(tflite, x_test)
         quality = f"int8 top-1 {np.mean(np.argmax(probabilities, axis=1) == y_test) * 100:.2f} % (input quantization {quant})"
     print(f"{b}: wrote {args.out} ({len(tflite)} bytes) in {time.time() - started:.0f} s; test set: {quality}", file=sys.stderr)
+
+
+def train_sww(args, started):
+    raw, labels = read_sww(args.train)
+    keep = labels != 255
+    x_train, y_train = sww_inputs(raw[keep]), labels[keep].astype(np.int64)
+    raw_test, labels_test = read_sww(args.test)
+    x_test, y_test = sww_inputs(raw_test[labels_test != 255]), labels_test[labels_test != 255].astype(np.int64)
+    print(f"sww01: {len(x_train)} training frames (classes {np.bincount(y_train, minlength=3)}), "
+          f"{len(x_test)} demo-stream frames", file=sys.stderr)
+    if args.convert_only:
+        model = tf.keras.models.load_model(args.keras)
+    else:
+        model = tf.keras.models.load_model(args.init) if args.init else sww_ds_cnn()
+        model.compile(optimizer=tf.keras.optimizers.Adam(args.learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        epochs = args.epochs or 12
+        schedule = tf.keras.callbacks.LearningRateScheduler(lambda e: args.learning_rate * (0.5 ** (e // max(epochs // 4, 1))))
+        data = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train), seed=args.seed)
+        model.fit(data.batch(128), epochs=epochs, validation_data=(x_test, y_test), callbacks=[schedule], verbose=2)
+        if args.keras:
+            model.save(args.keras)
+    tflite = convert(model, representative_set("sww01", x_train))
+    with open(args.out, "wb") as f:
+        f.write(tflite)
+    probabilities, quant = tflite_predict(tflite, x_test)
+    top1 = np.mean(np.argmax(probabilities, axis=1) == y_test) * 100
+    print(f"sww01: wrote {args.out} ({len(tflite)} bytes) in {time.time() - started:.0f} s; demo-stream frames: "
+          f"int8 top-1 {top1:.2f} %; {sww_stream_quality(tflite, args.test)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

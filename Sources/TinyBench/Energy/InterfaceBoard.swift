@@ -58,6 +58,11 @@ public final class InterfaceBoard {
             }
             for line in reader.feed(bytes) {
                 if line == "m-ready" { return lines }
+                // The enhanced board ends `print_dutycycle` with `m-ready` on the last line of values.
+                if line.hasSuffix("m-ready") && !line.hasPrefix(DUTPassthrough.prefix) {
+                    lines.append(String(line.dropLast("m-ready".count)))
+                    return lines
+                }
                 lines.append(line)
             }
         }

@@ -25,6 +25,12 @@ public struct SessionFolder {
         try read().summary
     }
 
+    /// The sww result folders (`sww/<mode>/` with a results.txt), written by `tinybench sww`.
+    public var streamingResultFolders: [URL] {
+        Mode.allCases.map { WakewordResults.folder(in: url, mode: $0) }
+            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("results.txt").path) }
+    }
+
     /// The summary and every manifest found.
     private func read() throws -> (summary: RunSummary, manifests: [SessionManifest]) {
         var summary = RunSummary(output: url.path)
@@ -44,7 +50,7 @@ public struct SessionFolder {
             summary.rows.append(row)
             all += manifests
         }
-        guard !summary.rows.isEmpty else { throw SessionFolderError.empty(url.path) }
+        guard !summary.rows.isEmpty || !streamingResultFolders.isEmpty else { throw SessionFolderError.empty(url.path) }
         return (summary, all)
     }
 
@@ -119,7 +125,6 @@ public struct SessionFolder {
     /// Returns the folders written.
     @discardableResult
     public func exportSubmission(root: URL, division: String, organization: String, system: String) throws -> [URL] {
-        let fm = FileManager.default
         var written = [URL]()
         for benchmark in Benchmark.all {
             for mode in modes(benchmark) {
@@ -127,30 +132,43 @@ public struct SessionFolder {
                 let target = root.appendingPathComponent(division).appendingPathComponent(organization)
                     .appendingPathComponent("results").appendingPathComponent(system)
                     .appendingPathComponent(benchmark.shortName).appendingPathComponent(mode.rawValue)
-                try FileIO.createDirectory(target)
-                let files: [String]
-                do {
-                    files = try fm.contentsOfDirectory(atPath: source.path).filter {
-                        ["log.txt", "results.txt", "results.json"].contains($0) || ($0.hasPrefix("window-") && ($0.hasSuffix(".json") || $0.hasSuffix(".svg")))
-                    }
-                } catch {
-                    throw FileError("read the folder", source.path, error)
-                }
-                for file in files.sorted() {
-                    let destination = target.appendingPathComponent(file)
-                    try? fm.removeItem(at: destination)
-                    do {
-                        try fm.copyItem(at: source.appendingPathComponent(file), to: destination)
-                    } catch {
-                        throw FileError("copy \(source.appendingPathComponent(file).path) to", destination.path, error)
-                    }
+                try copyResultFiles(from: source, to: target) {
+                    ["log.txt", "results.txt", "results.json"].contains($0) || ($0.hasPrefix("window-") && ($0.hasSuffix(".json") || $0.hasSuffix(".svg")))
                 }
                 written.append(target)
             }
         }
+        // The streaming wakeword run (`tinybench sww`) has no Benchmark entry: its folders are copied as they are.
+        for source in streamingResultFolders {
+            let target = root.appendingPathComponent(division).appendingPathComponent(organization)
+                .appendingPathComponent("results").appendingPathComponent(system).appendingPathComponent("sww").appendingPathComponent(source.lastPathComponent)
+            try copyResultFiles(from: source, to: target) { ["log.txt", "results.txt", "results.json", "energy_inf_000.png"].contains($0) }
+            written.append(target)
+        }
         try writeSystemDescription(root.appendingPathComponent(division).appendingPathComponent(organization)
             .appendingPathComponent("systems").appendingPathComponent("\(system).json"))
         return written
+    }
+
+    /// Copies the files of `source` that `include` names into `target` (created), replacing older copies.
+    private func copyResultFiles(from source: URL, to target: URL, include: (String) -> Bool) throws {
+        let fm = FileManager.default
+        try FileIO.createDirectory(target)
+        let files: [String]
+        do {
+            files = try fm.contentsOfDirectory(atPath: source.path).filter(include)
+        } catch {
+            throw FileError("read the folder", source.path, error)
+        }
+        for file in files.sorted() {
+            let destination = target.appendingPathComponent(file)
+            try? fm.removeItem(at: destination)
+            do {
+                try fm.copyItem(at: source.appendingPathComponent(file), to: destination)
+            } catch {
+                throw FileError("copy \(source.appendingPathComponent(file).path) to", destination.path, error)
+            }
+        }
     }
 
     /// `systems/<system>.json` with the fields the checker reads, filled from
@@ -195,7 +213,7 @@ public enum SessionFolderError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .empty(let p): "\(p) holds no results (expected <kws|vww|ad|ic|ic2>/<mode>/results.json)"
+        case .empty(let p): "\(p) holds no results (expected <kws|vww|ad|ic|ic2>/<mode>/results.json or sww/<mode>/results.txt)"
         case let .unreadable(p, why): "cannot read \(p): \(why)"
         }
     }

@@ -37,6 +37,15 @@ public enum SubmissionCheck {
         "accuracy": [#"^.* Top[- ]1%?\s?[:=] [\d\.]+.*"#, #"^.* AUC\s?[:=] [\d\.]+.*"#],
         "energy": [#"Median energy cost is [\d\.]+ uJ/inf"#],
     ]
+    /// sww's results.txt lines the checker reads (`sww_perf_acc`, `check_power_dir`), every one required,
+    /// from a performance folder, or an energy folder when there is one.
+    static let swwPatterns: [String: [String]] = [
+        "performance": [#"Estimated throughput:\s*[\d\.]+ inf\./sec\."#, #"Accuracy: \d+ True positives, \d+ False negatives, \d+ False positives"#,
+                        #"Average duty cycle:\s*[\d\.]+"#],
+        "energy": [#"Estimated throughput:\s*[\d\.]+ inf\./sec\."#, #"Accuracy: \d+ True positives, \d+ False negatives, \d+ False positives"#,
+                   #"Average duty cycle:\s*[\d\.]+"#, #"Power\s+: [\d\.]+ mW"#],
+    ]
+    static let swwAccuracyPattern = #"Accuracy: (\d+) True positives, (\d+) False negatives, (\d+) False positives"#
     /// The `<benchmark>` folders the checker (v1.4, its default) accepts in the closed division.
     static let closedBenchmarks = ["ad", "ic", "ic2", "kws", "vww", "sww"]
     /// The checker's accuracy patterns, capturing the score: it reads the one of the benchmark's metric.
@@ -86,7 +95,10 @@ public enum SubmissionCheck {
                         for mode in children(systemURL.appendingPathComponent(benchmark)) {
                             let folder = systemURL.appendingPathComponent(benchmark).appendingPathComponent(mode)
                             findings.resultFolders += 1
-                            checkResults(folder, mode: mode, allowEmulated: allowEmulated, into: &findings)
+                            checkResults(folder, mode: mode, streaming: benchmark == "sww", allowEmulated: allowEmulated, into: &findings)
+                            if benchmark == "sww", division == "closed" {
+                                checkStreamingTarget(folder, into: &findings)
+                            }
                             if mode == "accuracy", division == "closed", let known {
                                 checkTarget(folder, benchmark: known, into: &findings)
                             }
@@ -102,21 +114,32 @@ public enum SubmissionCheck {
     }
 
     /// The rules for one `<benchmark>/<mode>` folder.
-    private static func checkResults(_ folder: URL, mode: String, allowEmulated: Bool, into findings: inout Findings) {
+    private static func checkResults(_ folder: URL, mode: String, streaming: Bool, allowEmulated: Bool, into findings: inout Findings) {
         let fm = FileManager.default
-        for file in ["log.txt", "results.txt", "results.json"] where !fm.fileExists(atPath: folder.appendingPathComponent(file).path) {
+        var required = ["log.txt", "results.txt", "results.json"]
+        // The checker wants the energy plot beside an sww energy result.
+        if streaming && mode == "energy" { required.append("energy_inf_000.png") }
+        for file in required where !fm.fileExists(atPath: folder.appendingPathComponent(file).path) {
             findings.problems.append("\(folder.path): no \(file)")
         }
-        guard let expected = patterns[mode] else {
-            findings.problems.append("\(folder.path): '\(mode)' is not a mode (performance, accuracy, energy)")
+        guard let expected = (streaming ? swwPatterns : patterns)[mode] else {
+            findings.problems.append(streaming ? "\(folder.path): the checker reads sww results from performance or energy, not '\(mode)'"
+                                               : "\(folder.path): '\(mode)' is not a mode (performance, accuracy, energy)")
             return
         }
         let textPath = folder.appendingPathComponent("results.txt").path
         let jsonURL = folder.appendingPathComponent("results.json")
         let text = (try? String(contentsOfFile: textPath, encoding: .utf8)) ?? ""
         let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        let scoreLines = lines.filter { line in expected.contains { line.range(of: $0, options: .regularExpression) != nil } }
-        if scoreLines.isEmpty { findings.problems.append("\(textPath): no line the checker reads for \(mode)") }
+        let matches = { (pattern: String) in lines.filter { $0.range(of: pattern, options: .regularExpression) != nil } }
+        let scoreLines = expected.flatMap(matches)
+        if streaming {
+            for pattern in expected where matches(pattern).isEmpty {
+                findings.problems.append("\(textPath): no line matching '\(pattern)', which the checker reads for sww")
+            }
+        } else if scoreLines.isEmpty {
+            findings.problems.append("\(textPath): no line the checker reads for \(mode)")
+        }
 
         // The run's own verdict: results.txt says it; results.json backs it up where results.txt is silent.
         var marked = Set<String>()
@@ -136,7 +159,7 @@ public enum SubmissionCheck {
                 for mark in failureMarks where !marked.contains(mark.word) && (report[mark.key] as? Bool) == mark.failing {
                     findings.problems.append("\(jsonURL.path): \"\(mark.key)\": \(mark.failing) (\(mark.word))\(reasons)")
                 }
-                if mode == "performance" || mode == "energy" {
+                if !streaming && (mode == "performance" || mode == "energy") {
                     findings.problems += windowProblems(report, mode: mode, path: jsonURL.path)
                 }
             } else {
@@ -146,6 +169,21 @@ public enum SubmissionCheck {
         if let evidence = emulationEvidence(report, jsonPath: jsonURL.path, scoreLines: scoreLines, textPath: textPath) {
             findings.emulatedFolders.append(folder)
             if !allowEmulated { findings.problems.append("\(evidence); --allow-emulated accepts it") }
+        }
+    }
+
+    /// The closed division's sww rules on the accuracy line the checker reads
+    /// (the last one): TP + FN = 50 (the long stream), FN ≤ 8, FP ≤ 8.
+    private static func checkStreamingTarget(_ folder: URL, into findings: inout Findings) {
+        let textPath = folder.appendingPathComponent("results.txt").path
+        guard let text = try? String(contentsOfFile: textPath, encoding: .utf8),
+              let regex = try? NSRegularExpression(pattern: swwAccuracyPattern) else { return }
+        let range = NSRange(text.startIndex..., in: text)
+        guard let last = regex.matches(in: text, range: range).last else { return }
+        let counts = (1...3).compactMap { Range(last.range(at: $0), in: text).flatMap { Int(text[$0]) } }
+        guard counts.count == 3 else { return }
+        for problem in WakewordResults.closedDivisionProblems(truePositives: counts[0], falseNegatives: counts[1], falsePositives: counts[2]) {
+            findings.problems.append("\(textPath): \(problem) (closed division)")
         }
     }
 

@@ -1,9 +1,19 @@
+import Foundation
 import TinyBench
 
 /// The emulated interface board: the STM32H573I-DK "tinyML Enhanced Interface
-/// Board" protocol (`name`, `dut <command>`, `checkbaud`, `setbaud`), or, as
-/// `.arduino`, a board that only knows `name` and `dut` (the Arduino IO
-/// manager's name reply is not documented; `arduinoName` stands in for it).
+/// Board" protocol (`name`, `dut <command>`, `checkbaud`, `setbaud`, and for
+/// sww01 `ls`, `play FILE`, `record_detections`, `print_detections`,
+/// `print_dutycycle`), or, as `.arduino`, a board that only knows `name` and
+/// `dut` (the Arduino IO manager's name reply is not documented;
+/// `arduinoName` stands in for it).
+///
+/// The SD card is a folder (``sdCard``). `play` streams a 2-channel 16-bit
+/// WAV from it to the DUT over I2S on the lab's virtual timeline, in whole
+/// 4 KiB refills as the board's firmware reads the card; the board records
+/// the DUT's wakeword pulses (falling edges, in ms, dropping one within 10 ms
+/// of the last) and the first 100 rising and falling edges of its processing
+/// pin (10 µs ticks), all on a timer reset by `record_detections`.
 public final class EmulatedInterfaceBoard: SerialDevice {
     public static let enhancedName = "tinyML Enhanced Interface Board"
     public static let arduinoName = "EEMBC IO manager (emulated)"
@@ -15,10 +25,22 @@ public final class EmulatedInterfaceBoard: SerialDevice {
     private var dutCommands = 0
     private var command = [UInt8]()
     private var dutBaud: Int
+    /// The folder the board's SD card holds (nil: an empty card).
+    public var sdCard: URL?
+    /// Lab time (µs) at which `record_detections` reset the timer; nil before.
+    private var recordingSince: Double?
+    private var detections = [Int]()
+    private var processingStarts = [Int]()
+    private var processingStops = [Int]()
+    /// Edges of the processing pin the board keeps (its `MAX_FRAMES`).
+    public static let dutyCycleFrames = 100
+    /// Detections the board keeps (its `MAX_TIMESTAMPS`).
+    public static let maxDetections = 10_000
 
-    public init(lab: EnergyLab, kind: InterfaceBoard.Kind = .enhanced) {
+    public init(lab: EnergyLab, kind: InterfaceBoard.Kind = .enhanced, sdCard: URL? = nil) {
         self.lab = lab
         self.kind = kind
+        self.sdCard = sdCard
         dutBaud = lab.dut.baud
     }
 
@@ -47,6 +69,20 @@ public final class EmulatedInterfaceBoard: SerialDevice {
         case ("name", .arduino): lines = [Self.arduinoName]
         case ("checkbaud", .enhanced): lines = ["baud is: \(dutBaud)"]
         case ("setbaud", .enhanced): lines = ["set baud to: \(args)"]
+        case ("ls", .enhanced): lines = files()
+        case ("play", .enhanced): return play(args)
+        case ("record_detections", .enhanced):
+            recordingSince = lab.now
+            detections = []
+            processingStarts = []
+            processingStops = []
+            lines = ["Now recording detections"]
+        case ("print_detections", .enhanced):
+            lines = ["Detection Timestamps (ms)"] + detections.map { "\($0)," }
+        case ("print_dutycycle", .enhanced):
+            // The board's layout: 8 values a line, each followed by ", ".
+            return Array((["Duty cycle start times (s)"] + Self.rows(processingStarts)).map { $0 + "\r\n" }.joined().utf8)
+                + Array(("Duty cycle stop times (s)\r\n" + Self.rows(processingStops).joined(separator: "\r\n") + "m-ready\r\n").utf8)
         case ("dut", _):
             var out = Array("m-dut-passthrough(\(args))\r\nm-ready\r\n".utf8)
             dutCommands += 1
@@ -66,5 +102,68 @@ public final class EmulatedInterfaceBoard: SerialDevice {
         default: break
         }
         return Array((lines + ["m-ready"]).map { $0 + "\r\n" }.joined().utf8)
+    }
+
+    /// The card's files, as `ls` lists them (sorted, hidden files left out).
+    private func files() -> [String] {
+        guard let sdCard, let names = try? FileManager.default.contentsOfDirectory(atPath: sdCard.path) else { return [] }
+        return names.filter { !$0.hasPrefix(".") }.sorted().map { name in
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: sdCard.appendingPathComponent(name).path, isDirectory: &isDirectory)
+            return isDirectory.boolValue ? name + "/" : name
+        }
+    }
+
+    /// `play FILE`: blocks until the whole refills of the file have been
+    /// played; the board's lines end with a bare LF, as its firmware prints them.
+    private func play(_ name: String) -> [UInt8] {
+        var out = "Attempting to play \(name)\n"
+        guard let audio = sdCard.flatMap({ try? PCM16Audio(contentsOf: $0.appendingPathComponent(name)) }),
+              !name.isEmpty, audio.channels == 2, let frames = try? WakewordStreamRun.playedFrames(audio) else {
+            return Array((out + "Error playing file. Check that the file exists and is a 2-channel wav file.\nm-ready\r\n").utf8)
+        }
+        let left = (0..<(frames * EmulatedWakewordDUT.frameSamples)).map { audio.interleaved[$0 * audio.channels] }
+        do {
+            for edge in try lab.playI2S(left, from: lab.now).edges { record(edge) }
+            out += "succeeded.\n"
+        } catch {
+            out += "Error playing file. \(error)\n"
+        }
+        return Array((out + "m-ready\r\n").utf8)
+    }
+
+    /// An edge of a DUT pin seen by the board's interrupt handlers.
+    private func record(_ edge: EmulatedWakewordDUT.PinEdge) {
+        guard let since = recordingSince else { return }
+        // TIM2 counts 10 µs ticks from `record_detections`.
+        let ticks = Int(((edge.microseconds - since) / 10).rounded(.down))
+        switch edge.pin {
+        case .wakeword:
+            let ms = ticks / 100
+            // The firmware's test in uint32 arithmetic (`ms - 10` wraps below 10 ms).
+            let now = UInt32(truncatingIfNeeded: ms)
+            if detections.count < Self.maxDetections,
+               detections.last.map({ UInt32(truncatingIfNeeded: $0) < now &- 10 || UInt32(truncatingIfNeeded: $0) > now }) ?? true {
+                detections.append(ms)
+            }
+        case .processingRising:
+            if processingStarts.count < Self.dutyCycleFrames { processingStarts.append(ticks) }
+        case .processingFalling:
+            if processingStops.count < Self.dutyCycleFrames { processingStops.append(ticks) }
+        }
+    }
+
+    /// Values 8 a line, each followed by ", "; the last line may be short or empty.
+    private static func rows(_ values: [Int]) -> [String] {
+        var rows = [String]()
+        var line = ""
+        for (i, v) in values.enumerated() {
+            line += "\(v), "
+            if (i + 1) % 8 == 0 {
+                rows.append(line)
+                line = ""
+            }
+        }
+        return rows + [line]
     }
 }

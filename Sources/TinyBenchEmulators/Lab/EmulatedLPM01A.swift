@@ -154,8 +154,9 @@ public final class EmulatedLPM01A: SerialDevice {
     /// A number with an optional u/m/k suffix or a -xx/+xx exponent.
     static func parse(_ s: String) -> Double? {
         if let v = Double(s) { return v }
-        let scale: [Character: Double] = ["u": 1e-6, "m": 1e-3, "k": 1e3]
-        if let last = s.last, let f = scale[last], let v = Double(s.dropLast()) { return v * f }
+        // Divided, not multiplied by 1e-3: 3300m must be exactly 3.3 (3300 × 1e-3 is just above it).
+        let scale: [Character: Double] = ["u": 1e6, "m": 1e3, "k": 1e-3]
+        if let last = s.last, let f = scale[last], let v = Double(s.dropLast()) { return v / f }
         if s.count == 7, let v = LPM01AFormat.decimal(Substring(s)) { return v }
         return nil
     }

@@ -13,7 +13,7 @@ import TinyRuntime
 /// whatever the supply voltage (as behind a switching regulator). The truth
 /// the measurements are checked against is ``trueMicrojoulesPerInference``.
 public final class EnergyLab: @unchecked Sendable {
-    public let dut: EmulatedDUT
+    public let dut: any LabDUT
     public let profile: BoardProfile
     /// How long the DUT holds its timestamp line low, in µs (the firmware's pulse).
     public static let pulseMicroseconds = 20.0
@@ -25,9 +25,15 @@ public final class EnergyLab: @unchecked Sendable {
     private var powered = false
     private var lastWall = ContinuousClock.now
 
-    public init(model: Model, benchmark: Benchmark, profile: BoardProfile = .nucleoL4R5ZITFLM, dutBaud: Int = 9600) throws {
-        dut = try EmulatedDUT(model: model, benchmark: benchmark, profile: profile, timestampMode: .energy,
-                              vendor: "TinyBench emulated DUT (energy lab)", baud: dutBaud)
+    public convenience init(model: Model, benchmark: Benchmark, profile: BoardProfile = .nucleoL4R5ZITFLM, dutBaud: Int = 9600) throws {
+        self.init(dut: try EmulatedDUT(model: model, benchmark: benchmark, profile: profile, timestampMode: .energy,
+                                       vendor: "TinyBench emulated DUT (energy lab)", baud: dutBaud),
+                  profile: profile)
+    }
+
+    /// A lab around `dut` (the sww01 DUT: ``EmulatedWakewordDUT``), with `profile`'s power.
+    public init(dut: any LabDUT, profile: BoardProfile) {
+        self.dut = dut
         self.profile = profile
         dut.onActivity = { [unowned self] activity in
             switch activity {
@@ -61,6 +67,46 @@ public final class EnergyLab: @unchecked Sendable {
             powered = on
         }
     }
+
+    /// The board streams `samples` (the left channel, 16 kHz) over I2S to a
+    /// powered streaming DUT from `start` (lab µs), as the reference DUT
+    /// receives them: its DMA takes 512 samples from the moment it is armed
+    /// (by `start`, then at the beginning of each frame's processing), so a
+    /// DUT that keeps up gets every sample, and one that takes longer than a
+    /// frame gets the frame that completed meanwhile late and loses the
+    /// audio until it re-arms. Returns the DUT's pin edges in lab µs and the
+    /// frames it processed; the lab's clock ends when the stream has been
+    /// played, or later if the DUT is still busy.
+    public func playI2S(_ samples: [Int16], from start: Double) throws -> (edges: [EmulatedWakewordDUT.PinEdge], frames: Int) {
+        try withLock {
+            let sampleMicroseconds = Self.frameMicroseconds / Double(EmulatedWakewordDUT.frameSamples)
+            let end = start + Double(samples.count) * sampleMicroseconds
+            let streaming = dut as? EmulatedWakewordDUT
+            defer { streaming?.wait(until: end - offset) }
+            guard powered, let streaming else { return ([], 0) }
+            var edges = [EmulatedWakewordDUT.PinEdge]()
+            var frames = 0
+            var first = 0
+            while first + EmulatedWakewordDUT.frameSamples <= samples.count {
+                let ready = start + Double(first + EmulatedWakewordDUT.frameSamples) * sampleMicroseconds - offset
+                let hop = Array(samples[first..<(first + EmulatedWakewordDUT.frameSamples)])
+                let frameEdges = try streaming.i2sFrame(hop, readyAt: ready)
+                guard let began = frameEdges.first?.microseconds else { break }
+                edges += frameEdges.map { .init(pin: $0.pin, microseconds: $0.microseconds + offset) }
+                frames += 1
+                // Re-armed when processing begins: the next frame starts with the sample arriving then.
+                if began <= ready + 1e-3 {
+                    first += EmulatedWakewordDUT.frameSamples
+                } else {
+                    first = Int(((began + offset - start) / sampleMicroseconds).rounded(.up))
+                }
+            }
+            return (edges, frames)
+        }
+    }
+
+    /// One I2S frame: 512 samples at 16 kHz.
+    public static let frameMicroseconds = 32_000.0
 
     /// Bytes from the interface board to the DUT; nil while the DUT is unpowered.
     public func toDUT(_ bytes: [UInt8]) -> [UInt8]? {
@@ -121,6 +167,27 @@ public final class EnergyLab: @unchecked Sendable {
         return lo
     }
 }
+
+/// A DUT an energy lab powers and an interface board talks to: the EEMBC
+/// DUT (``EmulatedDUT``) or the sww01 streaming DUT (``EmulatedWakewordDUT``).
+public protocol LabDUT: AnyObject {
+    /// The DUT's UART speed (the board's `checkbaud`).
+    var baud: Int { get }
+    /// Virtual time since power-on, in µs.
+    var clockMicroseconds: Double { get }
+    /// Emulated µs of one inference (sww01: of one frame).
+    var inferenceMicroseconds: Double { get }
+    /// Called for every activity as it happens, for the lab to turn into power and edges.
+    var onActivity: ((EmulatedDUT.Activity) -> Void)? { get set }
+    /// Bytes from the host in; what the DUT prints out.
+    func receive(_ bytes: [UInt8]) -> [UInt8]
+    /// What the firmware prints at power-on.
+    func boot() -> [UInt8]
+    /// A reset: the clock restarts and the banner is printed again.
+    func reset() -> [UInt8]
+}
+
+extension EmulatedDUT: LabDUT {}
 
 /// A small deterministic noise source for the emulated instruments (xorshift64*).
 struct LabNoise {
