@@ -298,3 +298,41 @@ struct FirmwareSWWQEMUTests {
         #expect(score.accuracyLine == "Accuracy: 2 True positives, 1 False negatives, 0 False positives", "\(score)")
     }
 }
+
+/// `UARTWakewordStream` against the emulated reference DUT
+/// (`EmulatedWakewordDUT`, its reference-style replies with the `Received
+/// command:` echo): the same frames as the Swift front end + TinyRuntime, so
+/// the emulated DUT, the firmware and the host helper agree on the format.
+@Suite struct UARTWakewordStreamEmulatedDUTTests {
+    /// The emulated DUT in this process behind ``Transport``: what is written
+    /// is answered at once; the answer waits to be read.
+    final class DeviceTransport: Transport {
+        let device: EmulatedWakewordDUT
+        var pending: [UInt8]
+        var endpoint: String { "emulated reference sww DUT" }
+
+        init(_ device: EmulatedWakewordDUT) {
+            self.device = device
+            pending = device.boot()
+        }
+        func write(_ bytes: [UInt8]) throws(TransportError) { pending += device.receive(bytes) }
+        func read(timeout: Duration) throws(TransportError) -> [UInt8] {
+            defer { pending = [] }
+            return pending
+        }
+        func close() {}
+    }
+
+    @Test func theEmulatedReferenceDUTAnswersAsTheFirmware() throws {
+        let bytes = SWWFirmware.syntheticModel()
+        let model = try Model(bytes: bytes)
+        let hops = Array(SWWFirmware.hops(try SWWFirmware.fixtureSignals()).prefix(40))
+        let transport = DeviceTransport(try EmulatedWakewordDUT(model: model))
+        _ = DUTClient.bootBanner(transport, quiet: .milliseconds(1))
+        // A fresh reference DUT zeroes its UART stream state at the first
+        // `extract_uart_stream`; its `start` is the I2S stream, so not sent here.
+        var stream = UARTWakewordStream(link: DUTClient(transport: transport), timeout: 5)
+        let got = try stream.stream(Array(hops.joined()))
+        #expect(got == (try SWWFirmware.expected(model: model, hops: hops)))
+    }
+}
