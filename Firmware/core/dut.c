@@ -8,6 +8,7 @@
 #include <string.h>
 #include "board.h"
 #include "dut.h"
+#include "sww_frontend.h"
 
 extern const tb_model tb_generated_model;
 /* The arena, sized by the generator (tb_arena.c): TinyRuntime's plan. */
@@ -41,7 +42,26 @@ static uint32_t crc32_update(uint32_t crc, const uint8_t *bytes, uint32_t count)
     return ~crc;
 }
 
+#ifndef TB_SWW
+#define TB_SWW 0
+#endif
+
+/* The model is sww01 (30 x 1 x 40 int8 input, 3 outputs): the firmware
+ * also answers the reference DUT's `extract_uart_stream` and `start`. The
+ * Makefile builds the front end in (TB_SWW) only for an sww01 model, so the
+ * other benchmarks' firmware carries none of its RAM. */
+static int is_sww(const tb_model *m) {
+    return TB_SWW && strcmp(m->name, "sww01") == 0 && m->input_bytes == SWW_MODEL_INPUT && m->output_bytes == 3;
+}
+#if !TB_SWW
+/* Not an sww01 firmware: the front end is not built in, and is_sww is 0, so
+ * nothing calls these (nor extract_uart_stream below). */
+#define sww_frontend_init(scale) ((void)(scale))
+#define sww_frontend_start() ((void)0)
+#endif
+
 void dut_boot(tb_timestamp_mode mode) {
+    if (is_sww(&tb_generated_model)) sww_frontend_init(tb_generated_model.input_scale);
     for (uint32_t n = 0; n < 256; ++n) {
         uint32_t c = n;
         for (int k = 0; k < 8; ++k) c = c & 1u ? 0xEDB88320u ^ (c >> 1) : c >> 1;
@@ -142,6 +162,40 @@ static void infer(char *count, char *warmup) {
     print(results);
 }
 
+/* The reference sww DUT's `extract_uart_stream` (th_extract_features_on_chunk):
+ * the 1,024 loaded bytes are one hop of 512 little-endian int16 mono samples;
+ * the front end adds a row to the model input, the model runs on it, and the
+ * 40 new features and the 3 int8 outputs are printed as the reference does
+ * (`%+3d`, joined by ", "). */
+#if TB_SWW
+static void extract_uart_stream(void) {
+    const tb_model *m = &tb_generated_model;
+    char line[320];
+    if (buffer_size != 2 * SWW_HOP_LENGTH || buffer_position != 2 * SWW_HOP_LENGTH) {
+        snprintf(line, sizeof line, "e-[extract_uart_stream needs `db load %d` and its %d bytes (512 int16 samples); %ld of %ld loaded]",
+                 2 * SWW_HOP_LENGTH, 2 * SWW_HOP_LENGTH, (long)buffer_position, (long)buffer_size);
+        print(line);
+        return;
+    }
+    int16_t samples[SWW_HOP_LENGTH];
+    for (int32_t i = 0; i < SWW_HOP_LENGTH; ++i) samples[i] = (int16_t)(uint16_t)(buffer[2 * i] | buffer[2 * i + 1] << 8);
+    int8_t features[SWW_MEL_BINS];
+    sww_frontend_eval(samples, features);
+    memcpy(tb_arena + m->input_offset, sww_frontend_model_input(), SWW_MODEL_INPUT);
+    tb_invoke(m, tb_arena);
+    have_results = 1;
+    int n = snprintf(line, sizeof line, "m-features-[");
+    for (int32_t j = 0; j < SWW_MEL_BINS; ++j) n += snprintf(line + n, sizeof line - (size_t)n, j ? ", %+3d" : "%+3d", features[j]);
+    snprintf(line + n, sizeof line - (size_t)n, "]");
+    print(line);
+    const int8_t *out = tb_arena + m->output_offset;
+    snprintf(line, sizeof line, "m-activations-[%+3d, %+3d, %+3d]", out[0], out[1], out[2]);
+    print(line);
+}
+#else
+static void extract_uart_stream(void) {}
+#endif
+
 static void raw_output(void) {
     const tb_model *m = &tb_generated_model;
     char pair[3];
@@ -223,6 +277,7 @@ static void execute(char *text) {
         print("ULPMark for tinyML Firmware V0.0.1");
         print("");
         print("help, name, timestamp, db load N | db HH.. | db print, infer N [W], results, tb-caps, tb-raw, tb-db");
+        if (is_sww(&tb_generated_model)) print("sww01: start, extract_uart_stream (after db load 1024: 512 int16 samples)");
     } else if (name && strcmp(name, "db") == 0) {
         char *sub = strtok(NULL, " ");
         db(sub, strtok(NULL, " "));
@@ -237,6 +292,13 @@ static void execute(char *text) {
         } else {
             print("m-results-[]");
         }
+    } else if (name && strcmp(name, "extract_uart_stream") == 0 && is_sww(&tb_generated_model)) {
+        extract_uart_stream();
+    } else if (name && strcmp(name, "start") == 0 && is_sww(&tb_generated_model)) {
+        /* The reference `start` also starts I2S reception and pulses the
+         * timestamp line; this firmware has no I2S input (QEMU has none):
+         * it zeroes the stream state so the next hop is frame 0. */
+        sww_frontend_start();
     } else if (name && strcmp(name, "tb-raw") == 0) {
         raw_output();
     } else if (name && strcmp(name, "tb-caps") == 0) {

@@ -32,7 +32,7 @@ struct FirmwareHostTests {
         try #require(r.status == 0, "\(r.stderr)")
     }
 
-    @Test(.enabled(if: CLI.conformance != nil, CLI.skipReason), arguments: ["kws01", "vww01", "ad01", "ic01", "ic02"])
+    @Test(.enabled(if: CLI.conformance != nil, CLI.skipReason), arguments: ["kws01", "vww01", "ad01", "ic01", "ic02", "sww01"])
     func everyConformanceCaseIsTFLMs(model: String) throws {
         let runner = try Self.buildRunner(model: CLI.model(model), benchmark: model)
         let cases = CLI.conformance!.appendingPathComponent("\(model)/cases")

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import TinyRuntime
 
 /// The reader on hand-built models (every schema corner we care about) and on

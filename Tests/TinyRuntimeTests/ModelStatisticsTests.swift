@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import TinyRuntime
 
 /// MACs, parameters, weight bytes and arena size: the documented conventions on

@@ -118,12 +118,28 @@ public struct Benchmark: Sendable, Equatable, Hashable, CustomStringConvertible 
                                        inputBytes: 2560, windowStride: 512, inputEncoding: .float32, rawData: .machineSounds,
                                        classes: 2, metric: .auc(target: 0.85), referenceWarmups: 10)
 
+    /// MLPerf Tiny v1.3's streaming wakeword model as a firmware target: one
+    /// inference takes the 30 x 40 int8 log-mel window as it is (kws01's
+    /// `th_load_tensor`) and gives 3 int8 outputs, so `firmware generate`,
+    /// `firmware check` and `dut check` treat it like the others. The
+    /// benchmark itself is a stream scored by detections (Docs/sww.md,
+    /// `WakewordDetectionScore`), not files scored by top-1: it is not in
+    /// ``all``, no file-by-file run takes it (``RunRequest``), and its
+    /// `metric` and `rawData` are only the model's (3 classes of Speech
+    /// Commands-style audio), not the benchmark's score.
+    public static let sww01 = Benchmark(id: "sww01", shortName: "sww", title: "streaming wakeword", fileBytes: 1200,
+                                        inputBytes: 1200, windowStride: nil, inputEncoding: .int8, rawData: .speechCommands,
+                                        classes: 3, metric: .top1(target: 0), referenceWarmups: 10)
+
     public static let all: [Benchmark] = [.kws01, .vww01, .ad01, .ic01, .ic02]
 
-    /// `kws`, `kws01`, `KWS` ... → the benchmark, or nil.
+    /// Benchmarks that are streams, not datasets of files: named, not in ``all``.
+    public static let streaming: [Benchmark] = [.sww01]
+
+    /// `kws`, `kws01`, `KWS`, `sww01` ... → the benchmark, or nil.
     public static func named(_ name: String) -> Benchmark? {
         let n = name.lowercased()
-        return all.first { $0.id == n || $0.shortName == n }
+        return (all + streaming).first { $0.id == n || $0.shortName == n }
     }
 
     /// The byte range of window `w` of a file.

@@ -1,9 +1,10 @@
-/// A minimal FlatBuffers writer for tests: lays objects out front to back
+/// A minimal FlatBuffers writer for tests (models built in code, e.g. by
+/// TinyRuntimeTests and the sww01 firmware tests): lays objects out front to back
 /// (every offset points forward, as the format requires) and patches offsets
 /// once the referenced object is written.
-final class FlatBufferWriter {
+public final class FlatBufferWriter {
     /// A table field's value; `.object` writes its target after the table.
-    enum Field {
+    public enum Field {
         case int8(Int8)
         case uint8(UInt8)
         case int32(Int32)
@@ -12,15 +13,15 @@ final class FlatBufferWriter {
         case object(() -> Int)
     }
 
-    private(set) var bytes: [UInt8]
+    public private(set) var bytes: [UInt8]
 
     /// Starts a buffer with a root offset placeholder and the file identifier.
-    init(identifier: String = "TFL3") {
+    public init(identifier: String = "TFL3") {
         bytes = [0, 0, 0, 0] + Array(identifier.utf8.prefix(4))
     }
 
     /// Writes the root table and patches the root offset.
-    func finish(root: () -> Int) -> [UInt8] {
+    public func finish(root: () -> Int) -> [UInt8] {
         let position = root()
         patch(at: 0, to: position)
         return bytes
@@ -40,7 +41,7 @@ final class FlatBufferWriter {
     }
 
     /// A table with the given fields (by field id); returns its position.
-    func table(_ fields: [(Int, Field)]) -> Int {
+    public func table(_ fields: [(Int, Field)]) -> Int {
         align()
         let slots = (fields.map(\.0).max() ?? -1) + 1
         // Every field takes 4 bytes in the table body for simplicity.
@@ -69,7 +70,7 @@ final class FlatBufferWriter {
         return table
     }
 
-    func int32Vector(_ values: [Int32]) -> Int {
+    public func int32Vector(_ values: [Int32]) -> Int {
         align()
         let at = bytes.count
         append(UInt32(values.count))
@@ -77,7 +78,7 @@ final class FlatBufferWriter {
         return at
     }
 
-    func int64Vector(_ values: [Int64]) -> Int {
+    public func int64Vector(_ values: [Int64]) -> Int {
         align()
         let at = bytes.count
         append(UInt32(values.count))
@@ -85,11 +86,11 @@ final class FlatBufferWriter {
         return at
     }
 
-    func floatVector(_ values: [Float]) -> Int {
+    public func floatVector(_ values: [Float]) -> Int {
         int32Vector(values.map { Int32(bitPattern: $0.bitPattern) })
     }
 
-    func byteVector(_ values: [UInt8]) -> Int {
+    public func byteVector(_ values: [UInt8]) -> Int {
         align()
         let at = bytes.count
         append(UInt32(values.count))
@@ -97,14 +98,14 @@ final class FlatBufferWriter {
         return at
     }
 
-    func string(_ s: String) -> Int {
+    public func string(_ s: String) -> Int {
         let at = byteVector(Array(s.utf8))
         bytes.append(0)
         return at
     }
 
     /// A vector of tables, each written by its closure after the offsets.
-    func tables(_ writers: [() -> Int]) -> Int {
+    public func tables(_ writers: [() -> Int]) -> Int {
         align()
         let at = bytes.count
         append(UInt32(writers.count))
