@@ -90,7 +90,9 @@ struct SWWCommand: ParsableCommand {
                 }
                 defer { driver?.close() }
                 run.monitor = driver
-                results = try run.run(session: session, device: .board(on: port ?? "\(interface) (passthrough)"),
+                // A DUT that describes itself (TinyBench's tb-device: an emulated one) is labelled as it says; the reference firmware does not.
+                let device = try run.dut.deviceDescription() ?? .board(on: port ?? "\(interface) (passthrough)")
+                results = try run.run(session: session, device: device,
                                       interface: "\(board.name) on \(interface)", dutEndpoint: dutTransport.endpoint)
             } else {
                 let modelPath = try model ?? demo.map { $0.deletingLastPathComponent().appendingPathComponent("models/sww01.tflite").path }

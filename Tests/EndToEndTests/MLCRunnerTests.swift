@@ -51,6 +51,48 @@ struct MLCRunnerTests {
         #expect(!r.stdout.contains("ERROR 2"), "\(r.stdout)")
     }
 
+    /// sww01: the runner's own `stream` step against `tinybench lab
+    /// --benchmark sww01` (the emulated board and DUT) with the 5-minute
+    /// synthetic stream, then `tinybench sww` against a fresh lab: the same
+    /// detections, activations, processing-pin ticks and duty cycle, to the bit.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/espeak-ng"), "espeak-ng is not installed"))
+    func theRunnersStreamStepAgreesWithTinyBenchToTheBit() throws {
+        let work = try CLI.makeWorkingDirectory()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let demodata = CLI.binary.deletingLastPathComponent().appendingPathComponent("demodata").path
+        try #require(try CLI.runTool(demodata, ["--out", work + "/data", "--benchmarks", "sww01", "--long-stream"]).status == 0)
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let lab = ["lab", "--model", HarnessData.demo.appendingPathComponent("models/sww01.tflite").path, "--benchmark", "sww01",
+                   "--sd-card", work + "/data/sww01", "--exit-with-parent"]
+        let (runnerLab, runnerPort) = try CLI.start(lab)
+        let runner = try CLI.runTool(MLCRunner.python, [
+            repository.appendingPathComponent("Scripts/mlc-runner-pty").path, "--runner", MLCRunner.folder!,
+            "--port", String(runnerPort.dropFirst("interface: ".count)), "--usb", "0483:374e", "--workdir", work, "--",
+            "--device_list", repository.appendingPathComponent("Docs/examples/devices-sww-pty.yaml").path,
+            "--dataset_path", work + "/data", "--mode", "p"])
+        CLI.stop(runnerLab)
+        #expect(runner.status == 0, "\(runner.stdout) \(runner.stderr)")
+        #expect(runner.stdout.contains("Accuracy: 50 True positives, 0 False negatives, 0 False positives"), "\(runner.stdout)")
+        let (ourLab, ourPort) = try CLI.start(lab)
+        defer { CLI.stop(ourLab) }
+        let ours = try CLI.run(["sww", "--interface", String(ourPort.dropFirst("interface: ".count)),
+                                "--truth", work + "/data/sww01/sww_long_test.json", "--output", work + "/tb"])
+        #expect(ours.status == 0, "\(ours.stderr)")
+
+        let sessions = try FileManager.default.contentsOfDirectory(atPath: work + "/sessions").sorted()
+        let session = try #require(sessions.last)
+        let runnerData = try Data(contentsOf: URL(fileURLWithPath: work + "/sessions/\(session)/results.json"))
+        let runnerJSON = try #require(try JSONSerialization.jsonObject(with: runnerData) as? [[String: Any]])
+        let ourJSON = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: work + "/tb/sww/performance/results.json"))) as? [String: Any])
+        let r = try #require(runnerJSON.first), t = try #require((ourJSON["streams"] as? [[String: Any]])?.first)
+        #expect((r["infer"] as? [String: Any])?["detections"] as? [Int] == t["detectionsMilliseconds"] as? [Int])
+        #expect(r["activations"] as? [Int] == t["activations"] as? [Int])
+        let rd = try #require(r["dutycycle"] as? [String: Any]), td = try #require(t["dutyCycle"] as? [String: Any])
+        #expect((rd["start_times_s"] as? [Double])?.map { Int(($0 / 10e-6).rounded()) } == t["dutyCycleStartTicks"] as? [Int])
+        #expect(rd["duty_cycle"] as? Double == td["dutyCycle"] as? Double)
+        #expect(rd["processing_time"] as? Double == td["processingSeconds"] as? Double)
+    }
+
     @Test func onVirtualTimeTheRunnerWithholdsTheMedian() throws {
         let r = try Self.runPerformance(realtime: false)
         #expect(r.stdout.contains("ERROR 2 - loop exited before 10 seconds elapsed"), "\(r.stdout) \(r.stderr)")

@@ -139,7 +139,9 @@ public final class EmulatedInterfaceBoard: SerialDevice {
     private func record(_ edge: EmulatedWakewordDUT.PinEdge) {
         guard let since = recordingSince else { return }
         // TIM2 counts 10 µs ticks from `record_detections`.
-        let ticks = Int(((edge.microseconds - since) / 10).rounded(.down))
+        // A nanosecond of slack: edges at whole ticks must not fall to the tick
+        // before by the rounding of the lab's absolute times (which depend on the traffic so far).
+        let ticks = Int(((edge.microseconds - since) / 10 + 1e-4).rounded(.down))
         switch edge.pin {
         case .wakeword:
             let ms = ticks / 100

@@ -26,8 +26,8 @@ public final class EmulatedWakewordBench: @unchecked Sendable {
 
     /// What the emulated devices are, for the results (every field says emulated).
     public var device: DeviceDescription {
-        var d = dut.profile.deviceDescription
-        d.summary = "emulated sww01 DUT (TinyRuntime + cost model of \(dut.profile.name)) behind an emulated enhanced interface board"
+        var d = dut.device
+        d.summary += " behind an emulated enhanced interface board"
         return d
     }
 

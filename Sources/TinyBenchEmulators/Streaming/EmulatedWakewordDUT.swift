@@ -110,6 +110,13 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
 
     public func poll() -> [UInt8] { [] }
 
+    /// What this DUT is, every field saying it is emulated.
+    public var device: DeviceDescription {
+        var d = profile.deviceDescription
+        d.summary = "emulated sww01 DUT (TinyRuntime + cost model of \(profile.name))"
+        return d
+    }
+
     // MARK: - I2S
 
     /// The I2S DMA completes frame `hop` (the left channel of 512 stereo
@@ -149,7 +156,11 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
         case "extract_uart_stream": lines += extractUARTStream()
         case "timestamp": onActivity?(.timestamp(clockMicroseconds))
         case "help":
-            lines += ["help, name, profile, db load N | db HH.. | db print, start, stop, extract_uart_stream, timestamp"]
+            lines += ["help, name, profile, db load N | db HH.. | db print, start, stop, extract_uart_stream, timestamp, "
+                      + ProtocolExtension.device.rawValue]
+        case ProtocolExtension.device.rawValue:
+            // TinyBench's extension (the reference firmware knows no such command): the host labels modelled figures.
+            lines.append(ProtocolExtension.device.replyPrefix + device.extensionReply + "]")
         case "": lines.append("Empty command (only a % read).  Type 'help%' for help")
         default: lines.append("Unrecognized command \(line)")
         }
