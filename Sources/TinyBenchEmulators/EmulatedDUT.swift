@@ -23,7 +23,7 @@ public final class EmulatedDUT: SerialDevice {
         case energy
     }
 
-    public static let commandBufferSize = 80
+    public static let commandBufferSize = DUTInputBuffer.commandLimit
     public static let inputBufferSize = DUTInputBuffer.capacity
     public static let firmwareVersion = "ULPMark for tinyML Firmware V0.0.1"
 
@@ -39,7 +39,7 @@ public final class EmulatedDUT: SerialDevice {
     /// Virtual time since power-on, in microseconds.
     public private(set) var clockMicroseconds: Double
     private let clockOrigin: Double
-    private var command = [UInt8]()
+    private var reader: DUTCommandReader
     private var input = DUTInputBuffer()
     private var lastResults = ""
     private var lastRawOutput = [UInt8]()
@@ -50,8 +50,6 @@ public final class EmulatedDUT: SerialDevice {
     /// Whether `tb-caps` announces `binary-db` and `tb-db` blocks are accepted
     /// (off: a DUT that loads inputs over hex only, like stock firmware).
     public let binaryBlocks: Bool
-    /// The binary block being received: its header, the CRC so far and the bytes still due.
-    private var block: (header: BinaryBlock.Header, text: String, data: [UInt8])?
     /// Paces output to the wall clock (`tinybench emulate --realtime`); nil: virtual time only.
     public let pacer: WallClockPacer?
     /// What the DUT printed since the last ``receiveTimed(_:)``, line by line, each with its time.
@@ -94,6 +92,7 @@ public final class EmulatedDUT: SerialDevice {
         self.vendor = vendor
         self.baud = baud ?? profile.baud
         self.binaryBlocks = binaryBlocks
+        reader = DUTCommandReader(binaryBlocks: binaryBlocks)
         inferenceMicroseconds = profile.inferenceMicroseconds(model)
         clockOrigin = clockStartMicroseconds
         clockMicroseconds = clockStartMicroseconds
@@ -108,8 +107,7 @@ public final class EmulatedDUT: SerialDevice {
 
     /// A reset: the input buffer and any partial command are lost, the banner is printed again.
     public func reset() -> [UInt8] {
-        command.removeAll()
-        block = nil
+        reader.reset()
         input.clear()
         lastResults = ""
         lastRawOutput = []
@@ -147,27 +145,10 @@ public final class EmulatedDUT: SerialDevice {
     public func receiveTimed(_ bytes: [UInt8]) -> [TimedOutput] {
         for byte in bytes {
             advance(byBytes: 1)
-            if block != nil {
-                // Inside a binary block every byte is data, `%` included
-                // (appended in place: a copy of the block would copy its data).
-                block?.data.append(byte)
-                if let receiving = block, receiving.data.count == receiving.header.length + BinaryBlock.crcLength {
-                    block = nil
-                    emit(input.storeBlock(receiving.header, text: receiving.text, receiving.data) + ["m-ready"])
-                }
-            } else if byte == UInt8(ascii: "%") {
-                let line = String(decoding: command, as: UTF8.self)
-                command.removeAll(keepingCapacity: true)
-                if binaryBlocks, let header = BinaryBlock.Header(command: line) {
-                    block = (header, line, [])
-                    block?.data.reserveCapacity(header.length + BinaryBlock.crcLength)
-                } else {
-                    execute(line)
-                }
-            } else if command.count < Self.commandBufferSize {
-                // Past 80 characters the reference overwrites a slot it then
-                // cuts off at the terminator: the command is the first 80.
-                command.append(byte)
+            switch reader.feed(byte) {
+            case .command(let line)?: execute(line)
+            case let .block(header, text, data)?: emit(input.storeBlock(header, text: text, data) + ["m-ready"])
+            case nil: break
             }
         }
         return takeOutput()
@@ -191,7 +172,7 @@ public final class EmulatedDUT: SerialDevice {
     /// block header) goes through ``receive(_:)`` itself.
     public func command(_ text: String) -> [String] {
         let count = text.utf8.count
-        guard command.isEmpty, block == nil, count <= Self.commandBufferSize, !text.utf8.contains(UInt8(ascii: "%")),
+        guard reader.isIdle, count <= Self.commandBufferSize, !text.utf8.contains(UInt8(ascii: "%")),
               !(binaryBlocks && BinaryBlock.Header(command: text) != nil) else {
             return Self.lines(receive(Array((text + "%").utf8)))
         }
@@ -203,7 +184,7 @@ public final class EmulatedDUT: SerialDevice {
     /// stores a block whose CRC matches (nothing can damage it in process),
     /// the clock advanced by every byte of its header, payload and CRC.
     public func block(_ b: BinaryBlock) -> [String] {
-        guard binaryBlocks, command.isEmpty, block == nil else { return Self.lines(receive(b.wireBytes)) }
+        guard binaryBlocks, reader.isIdle else { return Self.lines(receive(b.wireBytes)) }
         advance(bytesOneByOne: b.wireCount)
         return handedOver(input.store(BinaryBlock.Header(size: b.size, offset: b.offset, length: b.payload.count, shift: b.shift), b.payload) + ["m-ready"])
     }

@@ -52,8 +52,7 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
     private var uartDetector: WakewordDetector
     private var uartCalls = 0
     private var input = DUTInputBuffer()
-    private var command = [UInt8]()
-    private var block: (header: BinaryBlock.Header, text: String, data: [UInt8])?
+    private var reader = DUTCommandReader(binaryBlocks: true)
 
     public init(model: Model, profile: BoardProfile = .nucleoL4R5ZITFLM, vendor: String = "ML Commons",
                 baud: Int? = nil) throws {
@@ -72,8 +71,7 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
 
     /// A reset: streaming stops, buffers and any partial command are lost.
     public func reset() -> [UInt8] {
-        command.removeAll()
-        block = nil
+        reader.reset()
         input.clear()
         isDetecting = false
         activations = []
@@ -87,22 +85,10 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
         var out = [UInt8]()
         for byte in bytes {
             advance(byBytes: 1)
-            if block != nil {
-                block?.data.append(byte)
-                if let b = block, b.data.count == b.header.length + BinaryBlock.crcLength {
-                    block = nil
-                    out += charge(input.storeBlock(b.header, text: b.text, b.data) + ["m-ready"])
-                }
-            } else if byte == UInt8(ascii: "%") {
-                let line = String(decoding: command, as: UTF8.self)
-                command.removeAll(keepingCapacity: true)
-                if let header = BinaryBlock.Header(command: line) {
-                    block = (header, line, [])
-                } else {
-                    out += charge(respond(line))
-                }
-            } else if command.count < DUTInputBuffer.commandLimit {
-                command.append(byte)
+            switch reader.feed(byte) {
+            case .command(let line)?: out += charge(respond(line))
+            case let .block(header, text, data)?: out += charge(input.storeBlock(header, text: text, data) + ["m-ready"])
+            case nil: break
             }
         }
         return out
