@@ -72,7 +72,8 @@ struct SWWCommand: ParsableCommand {
                 throw CLIError("no --truth given and the bundled demo stream (Datasets/demo/sww01) was not found (\(DemoData.searchDescription()))")
             }
             let session = try output.map { URL(fileURLWithPath: $0) } ?? SessionFolder.createNew(under: URL(fileURLWithPath: "sessions"))
-            let inform = { (line: String) in if json { Console.error(line + "\n") } else { Console.write(line + "\n") } }
+            let json = self.json
+            let inform: @Sendable (String) -> Void = { line in if json { Console.error(line + "\n") } else { Console.write(line + "\n") } }
             let results: WakewordResults
             if let interface {
                 let board = try InterfaceBoard(transport: try openSerialPort(path: interface, baud: interfaceBaud))

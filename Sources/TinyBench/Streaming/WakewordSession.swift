@@ -10,7 +10,7 @@ public struct WakewordSession {
     /// Only the stream of this WAV file; nil: every stream in the truth file.
     public var stream: String?
     /// Progress lines (`playing …`, one result line per stream).
-    public var progress: ((String) -> Void)?
+    public var progress: (@Sendable (String) -> Void)?
     /// Energy mode: the monitor that powers the DUT (configured); each stream
     /// is one acquisition, its power the trace between the DUT's `start` and
     /// `stop` timestamps. Results go to `sww/energy/`.
@@ -54,6 +54,7 @@ public struct WakewordSession {
         dut.log = record
         var step = WakewordStreamStep(board: board, dut: dut)
         step.log = record
+        step.progress = progress
         var outcomes = [WakewordStreamStep.Outcome]()
         let folder = WakewordResults.folder(in: session, mode: monitor == nil ? .performance : .energy)
         if let monitor {

@@ -35,6 +35,7 @@ public struct WakewordStreamStep {
         case reply(String, WakewordReplies.Malformed)
         case notPlayed(String, [String])
         case notOnCard(String, [String])
+        case notStreaming(String, [String])
         case scoring(WakewordDetectionScore.Failure)
 
         public var description: String {
@@ -46,6 +47,8 @@ public struct WakewordStreamStep {
                 "the interface board did not play \(file): \(lines.joined(separator: " / "))"
             case let .notOnCard(file, files):
                 "\(file) is not on the interface board's SD card (it holds: \(files.isEmpty ? "nothing" : files.joined(separator: ", ")))"
+            case let .notStreaming(file, lines):
+                "the DUT was not streaming when \(file) ended (did it reset?): its `stop` said \(lines.joined(separator: " / "))"
             case .scoring(let e): e.description
             }
         }
@@ -57,6 +60,9 @@ public struct WakewordStreamStep {
     public var settleSeconds = 0.25
     /// Called with each line of the exchange, for the log.
     public var log: ((String) -> Void)?
+    /// Called every ``progressInterval`` seconds while a stream plays (a real board plays in real time).
+    public var progress: (@Sendable (String) -> Void)?
+    public var progressInterval = 30.0
 
     public init(board: InterfaceBoard, dut: DUTClient) {
         self.board = board
@@ -77,15 +83,23 @@ public struct WakewordStreamStep {
         _ = try dutCommand("start")
         _ = try boardCommand("record_detections")
         // The board answers when the file has been played: the runner allows its length + 10 s.
-        let played = try boardCommand("play \(truth.wavFile)", timeout: truth.lengthSeconds + 10)
+        let played = try whileTicking(truth) { () throws(Failure) in
+            try boardCommand("play \(truth.wavFile)", timeout: truth.lengthSeconds + 10)
+        }
         guard played.contains(where: { $0.hasPrefix("succeeded") }) else { throw .notPlayed(truth.wavFile, played) }
         Thread.sleep(forTimeInterval: settleSeconds)
         let stopped = try dutCommand("stop")
         let activations: [Int]
         do {
-            activations = try WakewordReplies.activations(stopped) ?? []
+            // Without them the DUT was idle at `stop`: it stopped streaming on its own, and its detections are partial.
+            guard let printed = try WakewordReplies.activations(stopped) else { throw Failure.notStreaming(truth.wavFile, stopped) }
+            activations = printed
+        } catch let e as WakewordReplies.Malformed {
+            throw .reply("stop", e)
+        } catch let e as Failure {
+            throw e
         } catch {
-            throw .reply("stop", error)
+            throw .reply("stop", WakewordReplies.Malformed(message: "\(error)"))
         }
         let detectionLines = try boardCommand("print_detections")
         let dutyCycleLines = try boardCommand("print_dutycycle")
@@ -113,6 +127,23 @@ public struct WakewordStreamStep {
                        dutyCycle: try? WakewordDutyCycle(startTicks: ticks.starts, stopTicks: ticks.stops),
                        dutyCycleStartTicks: ticks.starts, dutyCycleStopTicks: ticks.stops,
                        hostSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    /// Runs `body` (the blocking `play`) while a background thread reports how far the stream has come.
+    private func whileTicking<T>(_ truth: WakewordStreamTruth, _ body: () throws(Failure) -> T) throws(Failure) -> T {
+        guard let progress else { return try body() }
+        let done = DispatchSemaphore(value: 0)
+        let began = ContinuousClock.now
+        let interval = progressInterval
+        let ticker = Thread {
+            while done.wait(timeout: .now() + interval) == .timedOut {
+                let elapsed = ContinuousClock.now - began
+                progress(String(format: "\(truth.wavFile): playing, %.0f s of %.0f s", Double(elapsed.components.seconds), truth.lengthSeconds))
+            }
+        }
+        ticker.start()
+        defer { done.signal() }
+        return try body()
     }
 
     private func boardCommand(_ text: String, timeout: Double? = nil) throws(Failure) -> [String] {

@@ -22,6 +22,8 @@ public final class EmulatedInterfaceBoard: SerialDevice {
     public let kind: InterfaceBoard.Kind
     /// Fault for tests: the DUT resets (a brown-out) just before the n-th `dut` command (1-based).
     public var resetBeforeDUTCommand: Int?
+    /// Fault for tests: the DUT resets as the next `play` starts, so it streams nothing.
+    public var resetAtNextPlay = false
     private var dutCommands = 0
     private var command = [UInt8]()
     private var dutBaud: Int
@@ -124,6 +126,11 @@ public final class EmulatedInterfaceBoard: SerialDevice {
         guard let audio = sdCard.flatMap({ try? PCM16Audio(contentsOf: $0.appendingPathComponent(name)) }),
               !name.isEmpty, audio.channels == 2, let frames = try? WakewordStreamRun.playedFrames(audio) else {
             return Array((out + "Error playing file. Check that the file exists and is a 2-channel wav file.\nm-ready\r\n").utf8)
+        }
+        if resetAtNextPlay {
+            resetAtNextPlay = false
+            lab.setPower(false)
+            lab.setPower(true)
         }
         let left = (0..<(frames * EmulatedWakewordDUT.frameSamples)).map { audio.interleaved[$0 * audio.channels] }
         do {

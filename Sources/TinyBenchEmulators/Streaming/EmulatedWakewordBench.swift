@@ -18,7 +18,7 @@ public final class EmulatedWakewordBench: @unchecked Sendable {
     public var interfacePath: String { server.interfacePath }
 
     /// Without `monitor` the DUT is powered from the start; with one, the monitor powers it.
-    public init(model: Model, sdCard: URL, profile: BoardProfile = .nucleoL4R5ZITFLM, monitor: MonitorKind? = nil) throws {
+    public init(model: Model, sdCard: URL, profile: BoardProfile = .nucleoL4R5ZIOptimized, monitor: MonitorKind? = nil) throws {
         dut = try EmulatedWakewordDUT(model: model, profile: profile)
         let lab = EnergyLab(dut: dut, profile: profile)
         server = try LabServer(lab: lab, interface: EmulatedInterfaceBoard(lab: lab, kind: .enhanced, sdCard: sdCard), monitor: monitor)

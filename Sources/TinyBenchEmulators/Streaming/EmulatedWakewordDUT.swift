@@ -54,7 +54,7 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
     private var input = DUTInputBuffer()
     private var reader = DUTCommandReader(binaryBlocks: true)
 
-    public init(model: Model, profile: BoardProfile = .nucleoL4R5ZITFLM, vendor: String = "ML Commons",
+    public init(model: Model, profile: BoardProfile = .nucleoL4R5ZIOptimized, vendor: String = "ML Commons",
                 baud: Int? = nil) throws {
         detector = try WakewordDetector(model: model)
         uartDetector = detector
