@@ -16,7 +16,8 @@ struct SWWCommand: ParsableCommand {
             edges are scored as the runner scores them (Docs/sww.md). Writes \
             <session>/sww/performance/{results.txt,results.json,log.txt}: results.txt has the \
             lines the submission checker reads (Accuracy, Average duty cycle, Estimated \
-            throughput). Without --interface the bench is emulated (the reference DUT's pipeline on \
+            throughput); and <session>/report.html, with each stream's detections against its \
+            truth windows. Without --interface the bench is emulated (the reference DUT's pipeline on \
             TinyRuntime, its timing a cost model, labelled so), its SD card a folder; with no \
             options it plays the bundled demo stream to the demo model. Exit status 1 when a \
             stream cannot be played or scored.
@@ -127,6 +128,7 @@ struct SWWCommand: ParsableCommand {
                 Console.write(results.resultLines.joined(separator: "\n") + "\n")
             }
             inform("results: \(folder.path)")
+            inform("report: \(try HTMLReport.withModelledLayers(SessionFolder(url: session)).write().path)")
             for problem in results.closedDivisionProblems { inform("note (closed division): \(problem)") }
         }
     }

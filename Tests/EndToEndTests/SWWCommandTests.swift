@@ -45,6 +45,9 @@ struct SWWCommandTests {
             #expect(log.contains(line), "log.txt lacks \(line)")
         }
 
+        let report = try Self.text(session.appendingPathComponent("report.html"))
+        #expect(report.contains("id=\"sww-timeline-performance-1\"") && report.contains("Accuracy: \(counts[0]) True positives"))
+
         let energy = try CLI.run(["sww", "--output", session.path, "--monitor", "lpm01a"])
         #expect(energy.status == 0, "\(energy.stderr)")
         let energyFolder = session.appendingPathComponent("sww/energy")
@@ -56,6 +59,8 @@ struct SWWCommandTests {
         // Between the profile's idle (10 mW) and active (40.5 mW) power, as the duty cycle mixes them.
         #expect(milliwatts > 10 && milliwatts < 40.5, "\(powerLine)")
         #expect(energyText.contains("Monitor: LPM01A") && energyText.contains("Average duty cycle: "))
+        let both = try Self.text(session.appendingPathComponent("report.html"))
+        #expect(both.contains("id=\"sww-timeline-energy-1\"") && both.contains("id=\"sww-energy-1\""))
 
         let tree = root.appendingPathComponent("tree")
         let closed = try CLI.run(["report", session.path, "--submission", tree.path, "--allow-emulated"])

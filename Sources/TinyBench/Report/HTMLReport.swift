@@ -34,11 +34,14 @@ public struct HTMLReport {
         let summary = try folder.summary()
         var body = "<header><h1>TinyBench session</h1><p class=\"path\">\(SVG.escape(folder.url.path))</p>\n"
         body += "<p>\(SVG.escape(summary.tool)); generated \(SVG.escape(ISO8601DateFormatter().string(from: Date())))</p></header>\n"
-        body += "<nav><ul>" + summary.rows.map { "<li><a href=\"#bench-\($0.benchmark)\">\($0.benchmark)</a></li>" }.joined() + "</ul></nav>\n"
+        let streaming = folder.streamingResultFolders
+        body += "<nav><ul>" + summary.rows.map { "<li><a href=\"#bench-\($0.benchmark)\">\($0.benchmark)</a></li>" }.joined()
+            + (streaming.isEmpty ? "" : "<li><a href=\"#bench-sww01\">sww01</a></li>") + "</ul></nav>\n"
         for row in summary.rows {
             guard let benchmark = Benchmark.named(row.benchmark) else { continue }
             body += try section(benchmark, row)
         }
+        if !streaming.isEmpty { body += wakewordSection(streaming) }
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8">
@@ -147,6 +150,31 @@ public struct HTMLReport {
         return s + "</tbody></table>\n"
     }
 
+    /// sww01 (`tinybench sww`): per mode and stream, the runner's result lines and the detections against the truth windows.
+    private func wakewordSection(_ folders: [URL]) -> String {
+        var s = "<section id=\"bench-sww01\"><h2>sww01: streaming wakeword</h2>\n"
+        for folder in folders {
+            guard let data = try? FileIO.read(folder.appendingPathComponent("results.json")),
+                  let r = try? JSONDecoder().decode(WakewordResults.self, from: data) else {
+                s += "<p class=\"bad\">\(SVG.escape(folder.path))/results.json cannot be read.</p>\n"
+                continue
+            }
+            let mode = folder.lastPathComponent
+            s += "<h3>\(SVG.escape(mode.prefix(1).uppercased() + mode.dropFirst()))</h3>\n"
+            s += "<div class=\"card\" id=\"summary-sww01-\(mode)\"><pre>\(SVG.escape(r.resultLines.joined(separator: "\n")))</pre></div>\n"
+            for (k, stream) in r.streams.enumerated() {
+                s += "<figure>\(ReportCharts.wakewordTimeline(id: "sww-timeline-\(mode)-\(k + 1)", stream))"
+                s += "<figcaption>\(SVG.escape(stream.stream)): \(SVG.escape(stream.score.accuracyLine)). Dark green: truth windows; light green: the 2 s after each that the runner's scoring still credits; blue: the wakeword score of each frame (the dashed line is the detection threshold, 115); ticks: detections (red: false positives).\(label(r.manifest.device))</figcaption></figure>\n"
+                let plot = folder.appendingPathComponent(String(format: "energy_inf_%03d.svg", k))
+                if let svg = try? String(contentsOf: plot, encoding: .utf8) {
+                    s += "<figure>\(svg.replacingOccurrences(of: "<svg xmlns=", with: "<svg id=\"sww-energy-\(k + 1)\" class=\"chart\" xmlns="))"
+                    s += "<figcaption>Power over \(SVG.escape(stream.stream)), between the DUT's start and stop timestamps.</figcaption></figure>\n"
+                }
+            }
+        }
+        return s + "</section>\n"
+    }
+
     private func read(_ benchmark: Benchmark, _ mode: Mode) -> Data? {
         try? FileIO.read(folder.url.appendingPathComponent(benchmark.shortName).appendingPathComponent(mode.rawValue).appendingPathComponent("results.json"))
     }
@@ -166,7 +194,7 @@ public struct HTMLReport {
     .card dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;background:#f9fafb;padding:1rem;border-radius:6px}
     .card dt{font-weight:600}.bad{color:#b91c1c;font-weight:600}
     svg.chart{max-width:100%;height:auto;font-size:12px;font-family:system-ui,sans-serif}
-    figure{margin:1rem 0}figcaption{color:#374151;font-size:.9rem}
+    figure{margin:1rem 0}figcaption{color:#374151;font-size:.9rem}pre{white-space:pre-wrap}
     table{border-collapse:collapse;font-size:.85rem}th,td{border:1px solid #d1d5db;padding:.2rem .5rem;text-align:right}
     th{background:#f3f4f6}td:nth-child(2),td:nth-child(3){text-align:left}
     @media print{body{margin:0;max-width:none}nav{display:none}}

@@ -8,7 +8,7 @@ import TinyRuntime
 public struct WakewordDetector {
     /// The DUT's detection threshold on the int8 wakeword score: `out[0] > 115`
     /// (0.95 after dequantisation with the reference's 1/256 scale).
-    public static let threshold: Int8 = 115
+    public static let threshold = UARTWakewordStream.threshold
 
     /// One processed hop.
     public struct Frame: Sendable, Equatable {
