@@ -42,14 +42,14 @@ struct ModelsCommand: ParsableCommand {
 
         @Option(help: "Folder to save the models in.") var dest = "models"
         @Option(help: "Where the repository's files are served (a mirror, or a local server).") var baseURL = ReferenceModel.defaultBaseURL
-        @Option(help: "Comma-separated benchmarks (default: all five).") var only: String?
+        @Option(help: "Comma-separated benchmarks (default: all six).") var only: String?
         @Option(help: "Seconds to wait for a server before giving up, 0.001 to 86400.") var timeout = 60.0
 
         func validate() throws {
             try require("--timeout", timeout, in: 0.001...oneDay, "seconds")
             guard base != nil else { throw ValidationError("--base-url '\(baseURL)' is not a URL") }
             guard !models.isEmpty else {
-                throw ValidationError("--only '\(only ?? "")' names no reference model (kws01, vww01, ad01, ic01, ic02)")
+                throw ValidationError("--only '\(only ?? "")' names no reference model (kws01, vww01, ad01, ic01, ic02, sww01)")
             }
         }
 

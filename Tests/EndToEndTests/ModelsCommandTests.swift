@@ -12,9 +12,10 @@ struct ModelsCommandTests {
         "ad01": "benchmark/training/anomaly_detection/trained_models/ad01_int8.tflite",
         "ic01": "benchmark/training/image_classification/trained_models/pretrainedResnet_quant.tflite",
         "ic02": "benchmark/training/image_classification/trained_models/pretrainedResnet_large_int8.tflite",
+        "sww01": "benchmark/training/streaming_wakeword/trained_models/str_ww_ref_model.tflite",
     ]
 
-    @Test func fetchesAllFiveAndVerifiesThem() throws {
+    @Test func fetchesAllSixAndVerifiesThem() throws {
         var files = [String: [UInt8]]()
         for (id, path) in Self.paths { files[path] = try SharedData.file(id, "model.tflite") }
         let server = try LoopbackHTTPServer(files: files)
@@ -33,6 +34,8 @@ struct ModelsCommandTests {
         #expect(ic.status == 0 && ic.stdout == "ic01: already present with MD5 2d6dd48722471313e4c4528249205ae3: \(dest.path)/ic01.tflite\n", "\(ic.stdout)")
         let ic2 = try CLI.run(["models", "fetch", "--dest", dest.path, "--base-url", server.baseURL, "--only", "ic2"])
         #expect(ic2.status == 0 && ic2.stdout == "ic02: already present with MD5 a1557194b784a2a1842bf6896f30ce7e: \(dest.path)/ic02.tflite\n", "\(ic2.stdout)")
+        let sww = try CLI.run(["models", "fetch", "--dest", dest.path, "--base-url", server.baseURL, "--only", "sww"])
+        #expect(sww.status == 0 && sww.stdout == "sww01: already present with MD5 9643512e0b8a0b6e643e70c2fec496ee: \(dest.path)/sww01.tflite\n", "\(sww.stdout)")
     }
 
     @Test func aWrongFileIsRefused() throws {

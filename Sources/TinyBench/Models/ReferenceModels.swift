@@ -32,5 +32,7 @@ public struct ReferenceModel: Sendable, Equatable {
                        md5: "2d6dd48722471313e4c4528249205ae3", bytes: 98_496),
         ReferenceModel(benchmark: "ic02", path: "benchmark/training/image_classification/trained_models/pretrainedResnet_large_int8.tflite",
                        md5: "a1557194b784a2a1842bf6896f30ce7e", bytes: 512_024),
+        ReferenceModel(benchmark: "sww01", path: "benchmark/training/streaming_wakeword/trained_models/str_ww_ref_model.tflite",
+                       md5: "9643512e0b8a0b6e643e70c2fec496ee", bytes: 74_520),
     ]
 }
