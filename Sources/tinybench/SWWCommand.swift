@@ -14,7 +14,8 @@ struct SWWCommand: ParsableCommand {
             `start`, the enhanced interface board records its pins and plays the WAV from its SD \
             card, then the DUT is stopped and the board's detection timestamps and processing-pin \
             edges are scored as the runner scores them (Docs/sww.md). Writes \
-            <session>/sww/performance/{results.txt,results.json,log.txt}: results.txt has the \
+            <session>/sww/performance/{results.txt,results.json,log.txt} (sww/energy/ with \
+            --monitor, with energy_inf_000.png): results.txt has the \
             lines the submission checker reads (Accuracy, Average duty cycle, Estimated \
             throughput); and <session>/report.html, with each stream's detections against its \
             truth windows. Without --interface the bench is emulated (the reference DUT's pipeline on \
