@@ -71,8 +71,12 @@ final class BenchmarkIO {
             }
         case .int8, .uint8Offset128:
             let flip: UInt8 = benchmark.inputEncoding == .uint8Offset128 ? 0x80 : 0   // uint8 − 128 as int8
+            let whole = min(bytes.count, count)
             try? interpreter.withInputBuffer { p in
-                for i in 0..<count { p[i] = byte(i) ^ flip }
+                bytes.withUnsafeBufferPointer { b in
+                    for i in 0..<whole { p[i] = b[i] ^ flip }
+                }
+                for i in whole..<count { p[i] = flip }
             }
         }
     }

@@ -56,6 +56,8 @@ public final class EmulatedDUT: SerialDevice {
     public let pacer: WallClockPacer?
     /// What the DUT printed since the last ``receiveTimed(_:)``, line by line, each with its time.
     private var outbox = [TimedOutput]()
+    /// The lines ``schedule(_:at:)`` put in the outbox, as text.
+    private var scheduledLines = [String]()
 
     /// A piece of the DUT's output and the time on its clock (µs) at which its
     /// last byte has left the DUT's UART.
@@ -174,7 +176,10 @@ public final class EmulatedDUT: SerialDevice {
     }
 
     private func takeOutput() -> [TimedOutput] {
-        defer { outbox.removeAll(keepingCapacity: true) }
+        defer {
+            outbox.removeAll(keepingCapacity: true)
+            scheduledLines.removeAll(keepingCapacity: true)
+        }
         return outbox
     }
 
@@ -211,8 +216,12 @@ public final class EmulatedDUT: SerialDevice {
     /// The reply of a command handed over as a value: the lines a command
     /// scheduled on its way (`infer`'s warm-up and first lap, already charged
     /// to the clock), then `lines`, charged as ``emit(_:)`` charges them.
+    /// A command handed over prints only through ``respond(_:)``, so its
+    /// outbox holds only what ``schedule(_:at:)`` queued: those lines are
+    /// taken as text, not read back from their bytes.
     private func handedOver(_ lines: [String]) -> [String] {
-        let scheduled = takeOutput().flatMap { Self.lines($0.bytes) }
+        let scheduled = scheduledLines
+        _ = takeOutput()
         return scheduled + counted(lines)
     }
 
@@ -312,6 +321,7 @@ public final class EmulatedDUT: SerialDevice {
             let bytes = Array((line + "\r\n").utf8)
             count += bytes.count
             outbox.append(TimedOutput(bytes: bytes, microseconds: microseconds + Double(count) * 10 / Double(baud) * 1e6))
+            scheduledLines.append(line)
         }
         return count
     }
@@ -338,14 +348,51 @@ public final class EmulatedDUT: SerialDevice {
         return lines
     }
 
-    /// As ``receive(_:)`` charges bytes: one at a time (the same additions, so the same clock to the bit).
+    /// As ``receive(_:)`` charges bytes: one at a time (the same roundings, so the same clock to the bit).
     private func advance(bytesOneByOne count: Int) {
-        for _ in 0..<count { advance(byBytes: 1) }
+        clockMicroseconds = Self.clock(clockMicroseconds, afterAdding: microseconds(bytes: 1), times: count)
     }
 
     private func advance(byBytes count: Int) {
-        // 10 bits per character on an 8N1 line.
-        advance(microseconds: Double(count) * 10 / Double(baud) * 1e6)
+        advance(microseconds: microseconds(bytes: count))
+    }
+
+    /// UART time of `count` bytes: 10 bits per character on an 8N1 line.
+    private func microseconds(bytes count: Int) -> Double {
+        Double(count) * 10 / Double(baud) * 1e6
+    }
+
+    /// `clock` after `times` additions of `step`, each rounded as `+=`
+    /// rounds it, without one addition each (a vww01 input is 27,648 bytes,
+    /// each charged on its own). While the clock stays in one binade, where
+    /// its values are the multiples of one ulp, every addition of `step`
+    /// rounds to the same number of ulps (unless `step` lies exactly halfway
+    /// between two, where the rounding depends on the clock's last bit): a
+    /// run of additions that stays in the binade is one exact addition. The
+    /// rest (the step that crosses into the next binade, halfway cases, a
+    /// clock at zero) is added one at a time.
+    public static func clock(_ clock: Double, afterAdding step: Double, times: Int) -> Double {
+        var clock = clock
+        var left = times
+        while left > 0 {
+            let ulp = clock.ulp
+            let ulps = step / ulp
+            if clock.isNormal, clock > 0, step >= 0, ulps < 0x1p52, ulps - ulps.rounded(.down) != 0.5 {
+                let perStep = Int64(ulps.rounded())
+                // The clock in ulps (2^52 up to 2^53 in its binade) and how many
+                // steps keep it below the binade's end.
+                let room = Int64(0x1p53 - 1 - clock / ulp)
+                let steps = perStep == 0 ? left : Int(min(Int64(left), room / perStep))
+                if steps > 0 {
+                    clock += Double(Int64(steps) * perStep) * ulp
+                    left -= steps
+                    continue
+                }
+            }
+            clock += step
+            left -= 1
+        }
+        return clock
     }
 
     private func advance(microseconds: Double) {
