@@ -195,3 +195,19 @@ struct EmulatedClockTests {
         }
     }
 }
+
+/// The results' `%0.3f` without a format string equals the C library's.
+struct ThreeDecimalsTests {
+    @Test func equalsPrintf() {
+        var generator = SystemRandomNumberGenerator()
+        // Exact ties (odd multiples of 1/2000 that a float holds), signs, zeros, extremes.
+        var values: [Float] = [0, -0, 0.0625, 0.1875, -0.0625, 2.5625, 0.0005, -0.0004, 1e-30, -1e-30,
+                               999.9995, 1e9, 3.4e38, -3.4e38, .infinity, -.infinity, .nan, .leastNonzeroMagnitude]
+        values += (0..<2000).map { Float(2 * $0 + 1) * 125 / 2000 * ($0 % 2 == 0 ? 1 : -1) }
+        values += (0..<20_000).map { _ in Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator)) }
+        values += (0..<20_000).map { _ in Float.random(in: -2...2, using: &generator) }
+        for x in values {
+            #expect(ThreeDecimals.text(x) == String(format: "%0.3f", Double(x)), "\(x) (bits \(x.bitPattern))")
+        }
+    }
+}
