@@ -164,14 +164,15 @@ public final class DUTClient {
     /// A reply an in-process DUT handed back whole (`m-ready` its last
     /// line), taken as ``awaitReady(_:timeout:logged:)`` takes lines read
     /// from the wire, its bytes counted as if they had been read.
-    private func reply(_ text: String, _ lines: [String], logged: Bool) throws(DUTError) -> [String] {
+    /// `text` (the command, for errors) is only made when needed: a block's header text costs more than its handing over.
+    private func reply(_ text: @autoclosure () -> String, _ lines: [String], logged: Bool) throws(DUTError) -> [String] {
         count(received: lines.reduce(0) { $0 + $1.utf8.count + 2 })
         var kept = [String]()
         // As a line reader reads them: blank lines are no lines.
         for line in lines where !line.isEmpty {
-            if let done = try take(line, into: &kept, text, logged: logged) { return done }
+            if let done = try take(line, into: &kept, text(), logged: logged) { return done }
         }
-        throw .unexpected(command: text, "the in-process DUT's reply has no m-ready")
+        throw .unexpected(command: text(), "the in-process DUT's reply has no m-ready")
     }
 
     /// Bytes that went to the DUT or came from it, for ``linkUsage``.
@@ -228,17 +229,17 @@ public final class DUTClient {
     /// One line of the reply to `text`: logged (when `logged`) and kept in
     /// `lines`; at `m-ready` the reply is complete and returned (or its
     /// `e-[...]` line thrown); a boot banner line means the DUT reset.
-    private func take(_ line: String, into lines: inout [String], _ text: String, logged: Bool) throws(DUTError) -> [String]? {
+    private func take(_ line: String, into lines: inout [String], _ text: @autoclosure () -> String, logged: Bool) throws(DUTError) -> [String]? {
         if logged { log?("< \(line)") }
         if line == "m-ready" {
             if let error = lines.first(where: { $0.hasPrefix("e-[") }) {
-                throw .deviceError(command: text, message: String(error.dropFirst(3).dropLast()))
+                throw .deviceError(command: text(), message: String(error.dropFirst(3).dropLast()))
             }
             return lines
         }
         if line.hasPrefix("m-init-done") || line.hasPrefix("m-timestamp-mode-") {
             held = nil
-            throw .reset(command: text)
+            throw .reset(command: text())
         }
         lines.append(line)
         return nil
