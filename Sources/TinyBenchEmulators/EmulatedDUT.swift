@@ -55,9 +55,17 @@ public final class EmulatedDUT: SerialDevice {
     /// Paces output to the wall clock (`tinybench emulate --realtime`); nil: virtual time only.
     public let pacer: WallClockPacer?
     /// What the DUT printed since the last ``receiveTimed(_:)``, line by line, each with its time.
-    private var outbox = [TimedOutput]()
-    /// The lines ``schedule(_:at:)`` put in the outbox, as text.
-    private var scheduledLines = [String]()
+    private var outbox = [Printed]()
+
+    /// A line the DUT printed and when its last byte left (µs on its clock):
+    /// kept as text, made bytes only when read as bytes (a command handed
+    /// over in process takes the text).
+    private struct Printed {
+        var line: String
+        var microseconds: Double
+
+        var timedOutput: TimedOutput { TimedOutput(bytes: Array((line + "\r\n").utf8), microseconds: microseconds) }
+    }
 
     /// A piece of the DUT's output and the time on its clock (µs) at which its
     /// last byte has left the DUT's UART.
@@ -105,7 +113,7 @@ public final class EmulatedDUT: SerialDevice {
     /// What the firmware prints at power-on.
     public func boot() -> [UInt8] {
         // Not through the outbox: a lab powers the DUT on from another thread.
-        timed(["m-timestamp-mode-\(timestampMode.rawValue)", "m-init-done", "m-ready"]).flatMap(\.bytes)
+        printed(["m-timestamp-mode-\(timestampMode.rawValue)", "m-init-done", "m-ready"]).flatMap(\.timedOutput.bytes)
     }
 
     /// A reset: the input buffer and any partial command are lost, the banner is printed again.
@@ -176,11 +184,8 @@ public final class EmulatedDUT: SerialDevice {
     }
 
     private func takeOutput() -> [TimedOutput] {
-        defer {
-            outbox.removeAll(keepingCapacity: true)
-            scheduledLines.removeAll(keepingCapacity: true)
-        }
-        return outbox
+        defer { outbox.removeAll(keepingCapacity: true) }
+        return outbox.map(\.timedOutput)
     }
 
     /// The DUT speaks only when spoken to.
@@ -216,13 +221,10 @@ public final class EmulatedDUT: SerialDevice {
     /// The reply of a command handed over as a value: the lines a command
     /// scheduled on its way (`infer`'s warm-up and first lap, already charged
     /// to the clock), then `lines`, charged as ``emit(_:)`` charges them.
-    /// A command handed over prints only through ``respond(_:)``, so its
-    /// outbox holds only what ``schedule(_:at:)`` queued: those lines are
-    /// taken as text, not read back from their bytes.
+    /// Those scheduled lines are taken from the outbox as text.
     private func handedOver(_ lines: [String]) -> [String] {
-        let scheduled = scheduledLines
-        _ = takeOutput()
-        return scheduled + counted(lines)
+        defer { outbox.removeAll(keepingCapacity: true) }
+        return outbox.map(\.line) + counted(lines)
     }
 
     /// Lines (CR LF ended) of what ``receive(_:)`` printed.
@@ -318,31 +320,28 @@ public final class EmulatedDUT: SerialDevice {
     private func schedule(_ lines: [String], at microseconds: Double) -> Int {
         var count = 0
         for line in lines {
-            let bytes = Array((line + "\r\n").utf8)
-            count += bytes.count
-            outbox.append(TimedOutput(bytes: bytes, microseconds: microseconds + Double(count) * 10 / Double(baud) * 1e6))
-            scheduledLines.append(line)
+            count += line.utf8.count + 2
+            outbox.append(Printed(line: line, microseconds: microseconds + Double(count) * 10 / Double(baud) * 1e6))
         }
         return count
     }
 
-    /// Prints `lines` into the outbox (see ``timed(_:)``).
+    /// Prints `lines` into the outbox (see ``printed(_:)``).
     private func emit(_ lines: [String]) {
-        outbox += timed(lines)
+        outbox += printed(lines)
     }
 
-    /// `lines` as they leave the UART in turn, each charged to the clock and
-    /// stamped with the time its last byte has gone.
-    private func timed(_ lines: [String]) -> [TimedOutput] {
+    /// `lines` as they leave the UART in turn (with CR LF), each charged to
+    /// the clock and stamped with the time its last byte has gone.
+    private func printed(_ lines: [String]) -> [Printed] {
         lines.map { line in
-            let bytes = Array((line + "\r\n").utf8)
-            advance(byBytes: bytes.count)
-            return TimedOutput(bytes: bytes, microseconds: clockMicroseconds)
+            advance(byBytes: line.utf8.count + 2)
+            return Printed(line: line, microseconds: clockMicroseconds)
         }
     }
 
-    /// ``emit(_:)`` without the bytes: the clock advanced line by line as
-    /// ``timed(_:)`` advances it (the same additions, so the same clock to the bit), the lines returned.
+    /// ``emit(_:)`` without the outbox: the clock advanced line by line as
+    /// ``printed(_:)`` advances it (the same additions, so the same clock to the bit), the lines returned.
     private func counted(_ lines: [String]) -> [String] {
         for line in lines { advance(byBytes: line.utf8.count + 2) }
         return lines
