@@ -71,8 +71,12 @@ final class BenchmarkIO {
             }
         case .int8, .uint8Offset128:
             let flip: UInt8 = benchmark.inputEncoding == .uint8Offset128 ? 0x80 : 0   // uint8 − 128 as int8
+            let whole = min(bytes.count, count)
             try? interpreter.withInputBuffer { p in
-                for i in 0..<count { p[i] = byte(i) ^ flip }
+                bytes.withUnsafeBufferPointer { b in
+                    for i in 0..<whole { p[i] = b[i] ^ flip }
+                }
+                for i in whole..<count { p[i] = flip }
             }
         }
     }
@@ -89,9 +93,30 @@ final class BenchmarkIO {
         return "m-results-[" + values.map(Self.threeDecimals).joined(separator: ",") + "]"
     }
 
-    /// `%0.3f` of the value (promoted to double, as printf's arguments are),
-    /// formatted by the C library's printf as `String(format:)` does, without its cost.
+    /// `%0.3f` of the value (promoted to double, as printf's arguments are):
+    /// ``ThreeDecimals/text(_:)``.
     static func threeDecimals(_ x: Float) -> String {
+        ThreeDecimals.text(x)
+    }
+}
+
+/// `printf("%0.3f", x)` of a float promoted to double, as the reference
+/// firmware prints results, without a format string's cost: a float times
+/// 1000 is exact in a double (24 + 10 significant bits), so rounding it to an
+/// integer, halves to even as printf rounds an exact tie, gives printf's
+/// digits. Values too large for that, infinities and NaN go to the C library.
+public enum ThreeDecimals {
+    public static func text(_ x: Float) -> String {
+        let thousandths = Double(x) * 1000
+        guard thousandths.isFinite, thousandths.magnitude < 0x1p62 else { return printf(x) }
+        let n = Int64(thousandths.magnitude.rounded(.toNearestOrEven))
+        let fraction = n % 1000
+        // The sign of the value, also when it rounds to zero (printf's "-0.000").
+        return (x.sign == .minus ? "-" : "") + String(n / 1000) + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + String(fraction)
+    }
+
+    /// The C library's printf, as `String(format:)` calls it.
+    static func printf(_ x: Float) -> String {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
             guard let base = buffer.baseAddress else { return String(format: "%0.3f", x) }
             let n = withVaList([Double(x)]) { vsnprintf(base, 64, "%0.3f", $0) }

@@ -53,7 +53,17 @@ public final class EmulatedDUT: SerialDevice {
     /// Paces output to the wall clock (`tinybench emulate --realtime`); nil: virtual time only.
     public let pacer: WallClockPacer?
     /// What the DUT printed since the last ``receiveTimed(_:)``, line by line, each with its time.
-    private var outbox = [TimedOutput]()
+    private var outbox = [Printed]()
+
+    /// A line the DUT printed and when its last byte left (µs on its clock):
+    /// kept as text, made bytes only when read as bytes (a command handed
+    /// over in process takes the text).
+    private struct Printed {
+        var line: String
+        var microseconds: Double
+
+        var timedOutput: TimedOutput { TimedOutput(bytes: Array((line + "\r\n").utf8), microseconds: microseconds) }
+    }
 
     /// A piece of the DUT's output and the time on its clock (µs) at which its
     /// last byte has left the DUT's UART.
@@ -102,7 +112,7 @@ public final class EmulatedDUT: SerialDevice {
     /// What the firmware prints at power-on.
     public func boot() -> [UInt8] {
         // Not through the outbox: a lab powers the DUT on from another thread.
-        timed(["m-timestamp-mode-\(timestampMode.rawValue)", "m-init-done", "m-ready"]).flatMap(\.bytes)
+        printed(["m-timestamp-mode-\(timestampMode.rawValue)", "m-init-done", "m-ready"]).flatMap(\.timedOutput.bytes)
     }
 
     /// A reset: the input buffer and any partial command are lost, the banner is printed again.
@@ -156,7 +166,7 @@ public final class EmulatedDUT: SerialDevice {
 
     private func takeOutput() -> [TimedOutput] {
         defer { outbox.removeAll(keepingCapacity: true) }
-        return outbox
+        return outbox.map(\.timedOutput)
     }
 
     /// The DUT speaks only when spoken to.
@@ -192,9 +202,10 @@ public final class EmulatedDUT: SerialDevice {
     /// The reply of a command handed over as a value: the lines a command
     /// scheduled on its way (`infer`'s warm-up and first lap, already charged
     /// to the clock), then `lines`, charged as ``emit(_:)`` charges them.
+    /// Those scheduled lines are taken from the outbox as text.
     private func handedOver(_ lines: [String]) -> [String] {
-        let scheduled = takeOutput().flatMap { Self.lines($0.bytes) }
-        return scheduled + counted(lines)
+        defer { outbox.removeAll(keepingCapacity: true) }
+        return outbox.map(\.line) + counted(lines)
     }
 
     /// Lines (CR LF ended) of what ``receive(_:)`` printed.
@@ -290,43 +301,78 @@ public final class EmulatedDUT: SerialDevice {
     private func schedule(_ lines: [String], at microseconds: Double) -> Int {
         var count = 0
         for line in lines {
-            let bytes = Array((line + "\r\n").utf8)
-            count += bytes.count
-            outbox.append(TimedOutput(bytes: bytes, microseconds: microseconds + Double(count) * 10 / Double(baud) * 1e6))
+            count += line.utf8.count + 2
+            outbox.append(Printed(line: line, microseconds: microseconds + Double(count) * 10 / Double(baud) * 1e6))
         }
         return count
     }
 
-    /// Prints `lines` into the outbox (see ``timed(_:)``).
+    /// Prints `lines` into the outbox (see ``printed(_:)``).
     private func emit(_ lines: [String]) {
-        outbox += timed(lines)
+        outbox += printed(lines)
     }
 
-    /// `lines` as they leave the UART in turn, each charged to the clock and
-    /// stamped with the time its last byte has gone.
-    private func timed(_ lines: [String]) -> [TimedOutput] {
+    /// `lines` as they leave the UART in turn (with CR LF), each charged to
+    /// the clock and stamped with the time its last byte has gone.
+    private func printed(_ lines: [String]) -> [Printed] {
         lines.map { line in
-            let bytes = Array((line + "\r\n").utf8)
-            advance(byBytes: bytes.count)
-            return TimedOutput(bytes: bytes, microseconds: clockMicroseconds)
+            advance(byBytes: line.utf8.count + 2)
+            return Printed(line: line, microseconds: clockMicroseconds)
         }
     }
 
-    /// ``emit(_:)`` without the bytes: the clock advanced line by line as
-    /// ``timed(_:)`` advances it (the same additions, so the same clock to the bit), the lines returned.
+    /// ``emit(_:)`` without the outbox: the clock advanced line by line as
+    /// ``printed(_:)`` advances it (the same additions, so the same clock to the bit), the lines returned.
     private func counted(_ lines: [String]) -> [String] {
         for line in lines { advance(byBytes: line.utf8.count + 2) }
         return lines
     }
 
-    /// As ``receive(_:)`` charges bytes: one at a time (the same additions, so the same clock to the bit).
+    /// As ``receive(_:)`` charges bytes: one at a time (the same roundings, so the same clock to the bit).
     private func advance(bytesOneByOne count: Int) {
-        for _ in 0..<count { advance(byBytes: 1) }
+        clockMicroseconds = Self.clock(clockMicroseconds, afterAdding: microseconds(bytes: 1), times: count)
     }
 
     private func advance(byBytes count: Int) {
-        // 10 bits per character on an 8N1 line.
-        advance(microseconds: Double(count) * 10 / Double(baud) * 1e6)
+        advance(microseconds: microseconds(bytes: count))
+    }
+
+    /// UART time of `count` bytes: 10 bits per character on an 8N1 line.
+    private func microseconds(bytes count: Int) -> Double {
+        Double(count) * 10 / Double(baud) * 1e6
+    }
+
+    /// `clock` after `times` additions of `step`, each rounded as `+=`
+    /// rounds it, without one addition each (a vww01 input is 27,648 bytes,
+    /// each charged on its own). While the clock stays in one binade, where
+    /// its values are the multiples of one ulp, every addition of `step`
+    /// rounds to the same number of ulps (unless `step` lies exactly halfway
+    /// between two, where the rounding depends on the clock's last bit): a
+    /// run of additions that stays in the binade is one exact addition. The
+    /// rest (the step that crosses into the next binade, halfway cases, a
+    /// clock at zero) is added one at a time.
+    public static func clock(_ clock: Double, afterAdding step: Double, times: Int) -> Double {
+        var clock = clock
+        var left = times
+        while left > 0 {
+            let ulp = clock.ulp
+            let ulps = step / ulp
+            if clock.isNormal, clock > 0, step >= 0, ulps < 0x1p52, ulps - ulps.rounded(.down) != 0.5 {
+                let perStep = Int64(ulps.rounded())
+                // The clock in ulps (2^52 up to 2^53 in its binade) and how many
+                // steps keep it below the binade's end.
+                let room = Int64(0x1p53 - 1 - clock / ulp)
+                let steps = perStep == 0 ? left : Int(min(Int64(left), room / perStep))
+                if steps > 0 {
+                    clock += Double(Int64(steps) * perStep) * ulp
+                    left -= steps
+                    continue
+                }
+            }
+            clock += step
+            left -= 1
+        }
+        return clock
     }
 
     private func advance(microseconds: Double) {

@@ -164,3 +164,50 @@ struct EmulatedDUTTests {
         print("cost model ic02: \(String(format: "%.1f", ic02 / 1000)) ms emulated (no published reference)")
     }
 }
+
+/// The emulated DUT's clock charged for many bytes at once equals charging them one by one.
+struct EmulatedClockTests {
+    @Test func manyBytesAtOnceEqualOneByOne() {
+        var generator = SystemRandomNumberGenerator()
+        let bauds = [9600, 115_200, 921_600, 1_000_000, 3_000_000, 7]
+        let starts: [Double] = [0, 1, 86.80555555555556, 4_294_967_000, 0x1p32 - 0.5, 0x1p20 - 3, 0x1p40, 123_456.789]
+        for baud in bauds {
+            let step = Double(1) * 10 / Double(baud) * 1e6
+            for start in starts + (0..<20).map({ _ in Double.random(in: 0..<1e9, using: &generator) }) {
+                for times in [0, 1, 2, 3, 81, 2561, 27_648, Int.random(in: 0..<200_000, using: &generator)] {
+                    var expected = start
+                    for _ in 0..<times { expected += step }
+                    let bulk = EmulatedDUT.clock(start, afterAdding: step, times: times)
+                    #expect(bulk.bitPattern == expected.bitPattern, "baud \(baud), start \(start), \(times) bytes")
+                }
+            }
+        }
+    }
+
+    /// Steps that fall halfway between two multiples of the clock's ulp round by the clock's last bit.
+    @Test func halfwayStepsEqualOneByOne() {
+        for start in [0x1p52, 0x1p52 + 1, 0x1p53 - 7] {
+            for step in [0.5, 1.5, 2.5, 0.25, 3.0] {
+                var expected = start
+                for _ in 0..<1000 { expected += step }
+                #expect(EmulatedDUT.clock(start, afterAdding: step, times: 1000).bitPattern == expected.bitPattern, "start \(start), step \(step)")
+            }
+        }
+    }
+}
+
+/// The results' `%0.3f` without a format string equals the C library's.
+struct ThreeDecimalsTests {
+    @Test func equalsPrintf() {
+        var generator = SystemRandomNumberGenerator()
+        // Exact ties (odd multiples of 1/2000 that a float holds), signs, zeros, extremes.
+        var values: [Float] = [0, -0, 0.0625, 0.1875, -0.0625, 2.5625, 0.0005, -0.0004, 1e-30, -1e-30,
+                               999.9995, 1e9, 3.4e38, -3.4e38, .infinity, -.infinity, .nan, .leastNonzeroMagnitude]
+        values += (0..<2000).map { Float(2 * $0 + 1) * 125 / 2000 * ($0 % 2 == 0 ? 1 : -1) }
+        values += (0..<20_000).map { _ in Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator)) }
+        values += (0..<20_000).map { _ in Float.random(in: -2...2, using: &generator) }
+        for x in values {
+            #expect(ThreeDecimals.text(x) == String(format: "%0.3f", Double(x)), "\(x) (bits \(x.bitPattern))")
+        }
+    }
+}

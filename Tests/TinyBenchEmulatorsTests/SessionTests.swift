@@ -91,6 +91,51 @@ struct SessionTests {
         #expect(((json?["manifest"] as? [String: Any])?["emulated"] as? Bool) == true)
     }
 
+    /// samples.jsonl and results.json hold the bytes `JSONEncoder` writes for
+    /// their values (accuracy runs write samples by hand), for a name that
+    /// needs escaping too (such a sample, and results.json, go through `JSONEncoder`).
+    @Test(arguments: [false, true])
+    func samplesAreWrittenAsJSONEncoderWritesThem(escapedName: Bool) throws {
+        struct Report: Codable {
+            var manifest: SessionManifest
+            var settings: SessionSettings
+            var samples: [AccuracySample]
+            var top1: Double?
+            var auc: Double?
+            var classification: ClassificationReport?
+            var link: LinkUsage?
+            var interrupted: Bool?
+        }
+        for benchmark in [Benchmark.kws01, .ad01] {
+            let root = benchmark == .ad01 ? try Self.anomalyDataset() : try Self.classifierDataset(benchmark).0
+            if escapedName {
+                let folder = root.appendingPathComponent(benchmark.datasetFolder)
+                let labels = folder.appendingPathComponent("y_labels.csv")
+                var rows = try String(contentsOf: labels, encoding: .utf8).split(separator: "\n").map(String.init)
+                let first = String(rows[0].prefix { $0 != "," })
+                let renamed = "\"é\\\u{7}\(first)"
+                try FileManager.default.moveItem(at: folder.appendingPathComponent(first), to: folder.appendingPathComponent(renamed))
+                rows[0] = renamed + rows[0].dropFirst(first.count)
+                try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: labels)
+            }
+            let output = Self.tempDir()
+            _ = try Self.session(benchmark, dataset: root, mode: .accuracy, output: output).run()
+            let folder = output.appendingPathComponent("\(benchmark.shortName)/accuracy")
+            let lines = try Data(contentsOf: folder.appendingPathComponent("samples.jsonl")).split(separator: 10)
+            #expect(!lines.isEmpty)
+            for line in lines {
+                let sample = try JSONDecoder().decode(AccuracySample.self, from: Data(line))
+                #expect(try JSONOutput.encoder(pretty: false).encode(sample) == Data(line), "\(sample.file)")
+            }
+            let results = try Data(contentsOf: folder.appendingPathComponent("results.json"))
+            let report = try JSONDecoder().decode(Report.self, from: results)
+            #expect(report.samples.count == lines.count)
+            #expect(try JSONOutput.encoder().encode(report) == results, "\(benchmark.id)")
+            try? FileManager.default.removeItem(at: root)
+            try? FileManager.default.removeItem(at: output)
+        }
+    }
+
     /// ad01: every window of a file, the file score is the mean, AUC over files.
     @Test func anomalyDetectionAUC() throws {
         let root = try Self.anomalyDataset()

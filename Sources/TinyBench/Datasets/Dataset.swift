@@ -20,6 +20,9 @@ public struct Dataset: Sendable {
 
     /// The name of the labels file in ``directory``.
     public let labelsFile: String
+    /// ``directory``'s path ending in `/`: a sample's path is it and the file
+    /// name (which holds no `/`), without a URL built per sample.
+    private let folderPath: String
 
     /// Reads and checks the labels file and that every listed file exists with
     /// the benchmark's size; the sample bytes themselves are read on demand.
@@ -27,6 +30,7 @@ public struct Dataset: Sendable {
         self.benchmark = benchmark
         directory = root.appendingPathComponent(layout.folder ?? benchmark.datasetFolder)
         labelsFile = layout.labels
+        folderPath = directory.path.hasSuffix("/") ? directory.path : directory.path + "/"
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .missingDirectory(directory.path)
@@ -36,7 +40,7 @@ public struct Dataset: Sendable {
         guard let text = String(data: data, encoding: .utf8) else { throw .badRow(file: labels.path, line: 1, "not UTF-8 text") }
         entries = try Self.parse(text, path: labels.path, benchmark: benchmark)
         for e in entries {
-            let path = directory.appendingPathComponent(e.file).path
+            let path = folderPath + e.file
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
                 throw .missingSample(path: path, line: e.line)
             }
@@ -52,9 +56,9 @@ public struct Dataset: Sendable {
         var seen = Set<String>()
         let expectedColumns = benchmark.windowStride == nil ? 3 : 5
         for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = trimmed(raw)
             if line.isEmpty { continue }
-            let columns = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let columns = line.split(separator: ",", omittingEmptySubsequences: false).map(trimmed)
             func bad(_ why: String) -> DatasetError { .badRow(file: path, line: i + 1, why) }
             guard columns.count == expectedColumns else {
                 throw bad("expected \(expectedColumns) columns (file,classes,label\(expectedColumns == 5 ? ",window_bytes,stride_bytes" : "")), found \(columns.count)")
@@ -79,9 +83,18 @@ public struct Dataset: Sendable {
         return entries
     }
 
+    /// `text` without the spaces and tabs around it; as it is (without
+    /// Foundation's trimming, the slow part of reading a long labels file) when it has none.
+    private static func trimmed(_ text: Substring) -> String {
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return "" }
+        let whitespaces = CharacterSet.whitespaces
+        if whitespaces.contains(first) || whitespaces.contains(last) { return text.trimmingCharacters(in: whitespaces) }
+        return String(text)
+    }
+
     /// The bytes of entry `index`, re-checked (the file may change during a long run).
     public func sample(_ index: Int) throws(DatasetError) -> [UInt8] {
-        let path = directory.appendingPathComponent(entries[index].file).path
+        let path = folderPath + entries[index].file
         guard let data = FileManager.default.contents(atPath: path) else { throw .missingSample(path: path, line: entries[index].line) }
         guard data.count == benchmark.fileBytes else {
             throw .wrongSize(path: path, expected: benchmark.fileBytes, actual: data.count)

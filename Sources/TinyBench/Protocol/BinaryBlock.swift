@@ -29,8 +29,10 @@ public struct BinaryBlock: Sendable, Equatable {
     /// The header command without its `%`, e.g. `tb-db 2560 0 2560 0`.
     public var header: String { BinaryBlock.Header(size: size, offset: offset, length: payload.count, shift: shift).text }
 
-    /// How many bytes ``wireBytes`` holds.
-    public var wireCount: Int { header.utf8.count + 1 + payload.count + Self.crcLength }
+    /// How many bytes ``wireBytes`` holds (counted, not written out).
+    public var wireCount: Int {
+        Header(size: size, offset: offset, length: payload.count, shift: shift).textCount + 1 + payload.count + Self.crcLength
+    }
 
     /// Everything the host writes for this block: header, `%`, payload, CRC.
     public var wireBytes: [UInt8] {
@@ -54,6 +56,8 @@ public struct BinaryBlock: Sendable, Equatable {
         /// with four decimal numbers and a length of 1 to ``BinaryBlock/maxLength``
         /// (a DUT given anything else stays in line mode).
         public init?(command: String) {
+            // Most commands are not blocks: told by their first word before any splitting.
+            guard command.utf8.drop(while: { $0 == UInt8(ascii: " ") }).starts(with: Self.name.utf8) else { return nil }
             let words = command.split(separator: " ")
             guard words.count == 5, words[0] == Substring(ProtocolExtension.binaryBlock.rawValue) else { return nil }
             let numbers = words.dropFirst().map { $0.count <= 9 && $0.allSatisfy(\.isASCIIDigitCharacter) ? Int($0) : nil }
@@ -62,7 +66,14 @@ public struct BinaryBlock: Sendable, Equatable {
             self.init(size: size, offset: offset, length: length, shift: shift)
         }
 
-        public var text: String { "\(ProtocolExtension.binaryBlock.rawValue) \(size) \(offset) \(length) \(shift)" }
+        public var text: String { "\(Self.name) \(size) \(offset) \(length) \(shift)" }
+
+        /// How many bytes ``text`` holds.
+        var textCount: Int {
+            [size, offset, length, shift].reduce(Self.name.utf8.count) { $0 + 1 + $1.description.utf8.count }
+        }
+
+        private static let name = ProtocolExtension.binaryBlock.rawValue
     }
 }
 

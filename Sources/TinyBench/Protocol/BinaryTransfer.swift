@@ -103,9 +103,18 @@ extension DUTClient {
     static func slide(from old: [UInt8], to new: [UInt8]) -> Int? {
         guard old.count == new.count, new.count >= 2, old != new else { return nil }
         let count = new.count
+        let last = count / 2
         return old.withUnsafeBufferPointer { o in
             new.withUnsafeBufferPointer { n in
-                (1...(count / 2)).first { s in o[s] == n[0] && memcmp(o.baseAddress! + s, n.baseAddress!, count - s) == 0 }
+                guard let oldBase = o.baseAddress, let newBase = n.baseAddress else { return nil }
+                // Each candidate shift is where old holds new's first byte (found by memchr), tried in turn.
+                var s = 1
+                while s <= last, let found = memchr(oldBase + s, Int32(n[0]), last - s + 1) {
+                    s = oldBase.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(oldBase + s, newBase, count - s) == 0 { return s }
+                    s += 1
+                }
+                return nil
             }
         }
     }

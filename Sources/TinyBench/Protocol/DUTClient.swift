@@ -164,14 +164,15 @@ public final class DUTClient {
     /// A reply an in-process DUT handed back whole (`m-ready` its last
     /// line), taken as ``awaitReady(_:timeout:logged:)`` takes lines read
     /// from the wire, its bytes counted as if they had been read.
-    private func reply(_ text: String, _ lines: [String], logged: Bool) throws(DUTError) -> [String] {
+    /// `text` (the command, for errors) is only made when needed: a block's header text costs more than its handing over.
+    private func reply(_ text: @autoclosure () -> String, _ lines: [String], logged: Bool) throws(DUTError) -> [String] {
         count(received: lines.reduce(0) { $0 + $1.utf8.count + 2 })
         var kept = [String]()
         // As a line reader reads them: blank lines are no lines.
         for line in lines where !line.isEmpty {
-            if let done = try take(line, into: &kept, text, logged: logged) { return done }
+            if let done = try take(line, into: &kept, text(), logged: logged) { return done }
         }
-        throw .unexpected(command: text, "the in-process DUT's reply has no m-ready")
+        throw .unexpected(command: text(), "the in-process DUT's reply has no m-ready")
     }
 
     /// Bytes that went to the DUT or came from it, for ``linkUsage``.
@@ -228,17 +229,17 @@ public final class DUTClient {
     /// One line of the reply to `text`: logged (when `logged`) and kept in
     /// `lines`; at `m-ready` the reply is complete and returned (or its
     /// `e-[...]` line thrown); a boot banner line means the DUT reset.
-    private func take(_ line: String, into lines: inout [String], _ text: String, logged: Bool) throws(DUTError) -> [String]? {
+    private func take(_ line: String, into lines: inout [String], _ text: @autoclosure () -> String, logged: Bool) throws(DUTError) -> [String]? {
         if logged { log?("< \(line)") }
         if line == "m-ready" {
             if let error = lines.first(where: { $0.hasPrefix("e-[") }) {
-                throw .deviceError(command: text, message: String(error.dropFirst(3).dropLast()))
+                throw .deviceError(command: text(), message: String(error.dropFirst(3).dropLast()))
             }
             return lines
         }
         if line.hasPrefix("m-init-done") || line.hasPrefix("m-timestamp-mode-") {
             held = nil
-            throw .reset(command: text)
+            throw .reset(command: text())
         }
         lines.append(line)
         return nil
@@ -425,8 +426,9 @@ public final class DUTClient {
         // two well-formed ones, or the interval cannot be trusted.
         let lapLines = lines.filter { $0.hasPrefix("m-lap-us-") }
         let laps = lapLines.compactMap { line -> UInt32? in
-            let digits = line.dropFirst("m-lap-us-".count)
-            return digits.allSatisfy(\.isASCIIDigitCharacter) ? UInt32(digits) : nil
+            let digits = line.utf8.dropFirst("m-lap-us-".utf8.count)
+            // ASCII digits only, checked byte by byte (as characters costs more).
+            return digits.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ? UInt32(Substring(digits)) : nil
         }
         guard lapLines.isEmpty || (lapLines.count == 2 && laps.count == 2) else {
             throw .unexpected(command: text, "expected two m-lap-us timestamps, got \(lapLines.joined(separator: " | "))")
@@ -458,8 +460,9 @@ public final class DUTClient {
         guard let l = lines.last(where: { $0.hasPrefix("m-results-[") }) else { return nil }
         let body = l.dropFirst("m-results-[".count).prefix { $0 != "]" }
         if body.isEmpty { return [] }
-        // Trimmed only when a number does not parse as it is (trimming is the slow part).
-        let values = body.split(separator: ",").map { Double($0) ?? Double($0.trimmingCharacters(in: .whitespaces)) }
+        // Split on the byte (splitting characters costs more); trimmed only
+        // when a number does not parse as it is (trimming is the slow part).
+        let values = body.utf8.split(separator: UInt8(ascii: ",")).map { Substring($0) }.map { Double($0) ?? Double($0.trimmingCharacters(in: .whitespaces)) }
         return values.contains(nil) ? nil : values.map { $0! }
     }
 

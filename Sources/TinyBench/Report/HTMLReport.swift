@@ -64,7 +64,7 @@ public struct HTMLReport {
             s += "<figcaption>Throughput of each window (\(r.windows.map { String($0.inferences) }.joined(separator: ", ")) inferences); the dashed line is the median, the score.\(label(r.manifest.device))</figcaption></figure>\n"
             s += "<figure>\(ReportCharts.latency(id: "latency-\(id)", r.windows))<figcaption>Latency per inference in each window (window time / inferences); the dashed line is the median.</figcaption></figure>\n"
         }
-        if let data = read(benchmark, .accuracy), let r = try? decoder.decode(AccuracyReport.self, from: data) {
+        if let data = read(benchmark, .accuracy), let r = try? decoder.decode(AccuracyPage.self, from: data) {
             s += "<h3>Accuracy</h3>\n" + accuracy(benchmark, r)
         }
         if let data = read(benchmark, .energy), let r = try? decoder.decode(EnergyReport.self, from: data) {
@@ -94,7 +94,19 @@ public struct HTMLReport {
         return "<div class=\"card\" id=\"summary-\(benchmark.id)\"><dl>" + items.map { "<dt>\($0.0)</dt><dd>\(SVG.escape($0.1))</dd>" }.joined() + "</dl></div>\n"
     }
 
-    private func accuracy(_ benchmark: Benchmark, _ r: AccuracyReport) -> String {
+    /// What the accuracy section shows of results.json: each sample's label
+    /// and score, not its result vector (decoding those is most of the work).
+    private struct AccuracyPage: Decodable {
+        struct Sample: Decodable {
+            var label: Int
+            var score: Double?
+        }
+        var samples: [Sample]
+        var auc: Double?
+        var classification: ClassificationReport?
+    }
+
+    private func accuracy(_ benchmark: Benchmark, _ r: AccuracyPage) -> String {
         let id = benchmark.id
         if case .auc = benchmark.metric {
             let chart = ReportCharts.roc(id: "roc-\(id)", labels: r.samples.map(\.label), scores: r.samples.map { $0.score ?? .nan }, auc: r.auc)

@@ -96,7 +96,7 @@ public struct SessionFolder {
                 (result.throughput, result.latencyMilliseconds, result.compliant) = (r.medianThroughput, r.latencyMilliseconds, r.compliant)
                 return (result, r.manifest, r.interrupted == true)
             case .accuracy:
-                let r = try decoder.decode(AccuracyReport.self, from: data)
+                let r = try decoder.decode(AccuracyHeadline.self, from: data)
                 result.top1 = r.top1
                 result.auc = r.auc
                 switch benchmark.metric {

@@ -26,6 +26,15 @@ struct AccuracyReport: Codable {
     var interrupted: Bool?
 }
 
+/// results.json of an accuracy run without its samples, for summaries:
+/// decoding the samples is most of the work of reading the file.
+struct AccuracyHeadline: Decodable {
+    var manifest: SessionManifest
+    var top1: Double?
+    var auc: Double?
+    var interrupted: Bool?
+}
+
 /// A session on another DUT that takes part in an accuracy run, with what its DUT printed at boot.
 public struct AccuracyPeer {
     public var session: Session
@@ -45,6 +54,8 @@ extension Session {
     /// as one DUT's.
     public func accuracy(bootLines: [String], peers: [AccuracyPeer] = []) throws -> ModeResult {
         let record = try openRecord(.accuracy)
+        // A line per window: written with the sample it belongs to.
+        record.log.holdsLinesUntilCheck = true
         let sessions = [self] + peers.map(\.session)
         if !peers.isEmpty {
             for (k, session) in sessions.enumerated() {
@@ -90,7 +101,7 @@ extension Session {
             let samples = queue.samples.compactMap { $0 }
             try record.writeResults([interruptedLine(.accuracy, signal: signal, completed: samples.count, of: total, "samples")])
             try record.writeJSON(AccuracyReport(manifest: manifest, settings: settings, samples: samples, top1: nil, auc: nil,
-                                                classification: nil, link: linkUsage(peers), interrupted: true))
+                                                classification: nil, link: linkUsage(peers), interrupted: true).prettyJSON())
         }
     }
 
@@ -145,7 +156,7 @@ extension Session {
         do {
             let value = try body()
             var line = ""
-            for l in held where !Self.accuracyRoutine.contains(where: { l == $0 || ($0.hasSuffix("-") && l.hasPrefix($0)) }) {
+            for l in held where !Self.isAccuracyRoutine(l) {
                 line += line.isEmpty ? l : (l.hasPrefix("> ") ? "; " : " ") + l
             }
             out?(line)
@@ -161,6 +172,13 @@ extension Session {
     /// start/done markers only pace it, and accuracy does not use the
     /// `m-lap-us` timestamps (performance logs keep every one).
     static let accuracyRoutine = ["< m-ready", "< m-warmup-start-", "< m-warmup-done", "< m-infer-start-", "< m-infer-done", "< m-lap-us-"]
+    private static let routineLines = Set(accuracyRoutine.filter { !$0.hasSuffix("-") })
+    private static let routinePrefixes = accuracyRoutine.filter { $0.hasSuffix("-") }
+
+    /// Whether an accuracy window's log line leaves `line` out (``accuracyRoutine``).
+    static func isAccuracyRoutine(_ line: String) -> Bool {
+        routineLines.contains(line) || routinePrefixes.contains { line.hasPrefix($0) }
+    }
 
     /// The link usage of this run's DUTs together.
     private func linkUsage(_ peers: [AccuracyPeer]) -> LinkUsage {
@@ -202,7 +220,7 @@ extension Session {
             result.targetMet = auc >= target
         }
         try record.writeResults(lines)
-        try record.writeJSON(report)
+        try record.writeJSON(report.prettyJSON())
         return result
     }
 }

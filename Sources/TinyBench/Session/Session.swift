@@ -107,6 +107,7 @@ public final class Session {
         client.log = nil
         client.wire = nil
         record.trace?.close()
+        record.log.flush()
     }
     /// Identifies the DUT and records the manifest in `manifest.json`; when
     /// resuming, the DUT, model and dataset must be those of the interrupted
@@ -273,7 +274,12 @@ final class ModeRecord: @unchecked Sendable {
     }
 
     func writeJSON<T: Encodable>(_ value: T, name: String = "results.json") throws {
-        try FileIO.write(try JSONOutput.encoder().encode(value), to: folder.appendingPathComponent(name))
+        try writeJSON(try JSONOutput.encoder().encode(value), name: name)
+    }
+
+    /// JSON already encoded.
+    func writeJSON(_ json: Data, name: String = "results.json") throws {
+        try FileIO.write(json, to: folder.appendingPathComponent(name))
     }
 }
 
@@ -296,7 +302,9 @@ final class JSONLines: @unchecked Sendable {
     /// Appends `value` as one line. When the write fails (a full disk) the
     /// part written is removed, so the file holds only whole lines, and the
     /// failure names the file.
+    /// An accuracy sample is written by ``PlainJSON`` when it can be (the same bytes).
     func append<T: Encodable>(_ value: T) throws {
+        if let sample = value as? AccuracySample, let line = sample.plainJSONLine { return try appendLine(Data(line)) }
         try appendLine(try encoder.encode(value))
     }
 

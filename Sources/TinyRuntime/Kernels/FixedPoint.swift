@@ -52,6 +52,8 @@ public enum FixedPoint {
 
     /// `round(x)` (halves away from zero) as Int32, saturating instead of
     /// trapping on out-of-range or NaN values that a broken model can produce.
+    /// Inlinable: callers quantise inputs a value at a time.
+    @inlinable
     public static func roundedToInt32(_ x: Double) -> Int32 {
         guard !x.isNaN else { return 0 }
         let r = x.rounded(.toNearestOrAwayFromZero)
