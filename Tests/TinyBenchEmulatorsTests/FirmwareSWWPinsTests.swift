@@ -42,11 +42,15 @@ enum SWWPins {
         frames.map { $0.index == 0 || $0.isDetection }
     }
 
+    /// What one stream gave: the frames, `stop`'s lines (the reference-style
+    /// echo taken off) and the activations in them, every pin event (oldest
+    /// first) and how many the DUT dropped.
+    typealias Run = (frames: [UARTWakewordStream.Frame], stopLines: [String], activations: [Int]?, events: [WakewordPinEvents.Event], dropped: Int)
+
     /// `start`, the hops (reading `tb-pins` every `drainEvery` frames), `stop`,
-    /// then `tb-pins` once more: the frames, the activations `stop` printed and
-    /// every pin event, oldest first.
+    /// then `tb-pins` once more.
     static func stream(_ link: any WakewordStreamLink, hops: [ArraySlice<Int16>], drainEvery: Int = 100, timeout: Double = 60)
-        throws -> (frames: [UARTWakewordStream.Frame], activations: [Int8]?, events: [WakewordPinEvents.Event], dropped: Int) {
+        throws -> Run {
         var stream = UARTWakewordStream(link: link, timeout: timeout)
         try stream.start()
         var frames = [UARTWakewordStream.Frame](), events = [WakewordPinEvents.Event](), dropped = 0
@@ -58,15 +62,15 @@ enum SWWPins {
                 dropped += read.dropped
             }
         }
-        let activations = try stream.stop()
+        let stopLines = try link.command(UARTWakewordStream.stopCommand, timeout: timeout).filter { !$0.hasPrefix("Received command:") }
         let read = try stream.pinEvents()
-        return (frames, activations, events + read.events, dropped + read.dropped)
+        return (frames, stopLines, try WakewordReplies.activations(stopLines), events + read.events, dropped + read.dropped)
     }
 
     /// The emulated reference DUT, in this process, given `hops` through its
     /// own `start` / `extract_uart_stream` / `stop`.
     static func emulated(model: Model, hops: [ArraySlice<Int16>], drainEvery: Int = 100)
-        throws -> (frames: [UARTWakewordStream.Frame], activations: [Int8]?, events: [WakewordPinEvents.Event], dropped: Int) {
+        throws -> Run {
         let transport = UARTWakewordStreamEmulatedDUTTests.DeviceTransport(try EmulatedWakewordDUT(model: model))
         _ = DUTClient.bootBanner(transport, quiet: .milliseconds(1))
         return try stream(DUTClient(transport: transport), hops: hops, drainEvery: drainEvery, timeout: 5)
@@ -75,7 +79,7 @@ enum SWWPins {
     /// The firmware `elf` under QEMU: `check` first (an idle `stop`, `tb-caps`),
     /// then ``stream(_:hops:drainEvery:timeout:)``.
     static func underQEMU(_ elf: String, hops: [ArraySlice<Int16>], drainEvery: Int = 100, check: (DUTClient) throws -> Void = { _ in })
-        throws -> (frames: [UARTWakewordStream.Frame], activations: [Int8]?, events: [WakewordPinEvents.Event], dropped: Int) {
+        throws -> Run {
         let device = try QEMUDevice(firmware: elf)
         defer { device.close() }
         let banner = DUTClient.bootBanner(device)
@@ -131,7 +135,7 @@ enum SWWPins {
         let expected = try SWWFirmware.expected(model: model, hops: hops)
         let run = try SWWPins.stream(client, hops: hops, drainEvery: 25, timeout: 5)
         #expect(run.frames == expected)
-        #expect(run.activations == expected.map(\.activations[0]))
+        #expect(run.activations == expected.map { Int($0.activations[0]) })
         #expect(SWWPins.framePulses(run.events) == SWWPins.expectedPulses(expected))
         #expect(run.dropped == 0)
         // A second `start` while streaming is ignored by the DUT; the helper then stops and starts again.
@@ -180,8 +184,10 @@ struct FirmwareSWWPinsQEMUTests {
         }
         print("sww01 firmware pins under QEMU: \(firmware.frames.count) synthetic frames in \(ContinuousClock.now - started)")
         #expect(firmware.frames == expected)
-        #expect(firmware.activations == expected.map(\.activations[0]))
+        #expect(firmware.activations == expected.map { Int($0.activations[0]) })
         #expect(firmware.dropped == 0)
+        // 144 values, 16 a row: 9 rows, then "]".
+        #expect(firmware.stopLines.count == 2 + 9 + 1 && firmware.stopLines.prefix(2) == ["Streaming stopped.", "target activations: "])
         let pulses = SWWPins.framePulses(firmware.events)
         #expect(pulses == SWWPins.expectedPulses(expected))
         // Each frame's processing is the front end and a model run: it takes time on the DUT's clock.
@@ -189,6 +195,8 @@ struct FirmwareSWWPinsQEMUTests {
         #expect(zip(highs, lows).allSatisfy { $1.microseconds > $0.microseconds })
         let emulated = try SWWPins.emulated(model: model, hops: hops, drainEvery: 50)
         #expect(emulated.activations == firmware.activations)
+        // The same lines, in ee_print_vals_int8's layout (16 a row), from both DUTs.
+        #expect(emulated.stopLines == firmware.stopLines)
         #expect(SWWPins.framePulses(emulated.events) == pulses)
     }
 
@@ -211,7 +219,7 @@ struct FirmwareSWWPinsQEMUTests {
         let started = ContinuousClock.now
         let firmware = try SWWPins.underQEMU(elf, hops: hops)
         print("sww01 firmware pins under QEMU: \(firmware.frames.count) frames of short_wav_easy10s.wav in \(ContinuousClock.now - started)")
-        #expect(firmware.activations == expected.map(\.activations[0]))
+        #expect(firmware.activations == expected.map { Int($0.activations[0]) })
         #expect(firmware.dropped == 0)
         let pulses = SWWPins.framePulses(firmware.events)
         #expect(pulses == SWWPins.expectedPulses(expected))
@@ -219,6 +227,8 @@ struct FirmwareSWWPinsQEMUTests {
         #expect(pulses.dropFirst().filter { $0 }.count >= 2)
         let emulated = try SWWPins.emulated(model: model, hops: hops)
         #expect(emulated.activations == firmware.activations)
+        // The same lines, in ee_print_vals_int8's layout (16 a row), from both DUTs.
+        #expect(emulated.stopLines == firmware.stopLines)
         #expect(SWWPins.framePulses(emulated.events) == pulses)
     }
 }
