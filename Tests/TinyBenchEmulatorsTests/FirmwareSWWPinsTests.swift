@@ -120,6 +120,34 @@ enum SWWPins {
         }
     }
 
+    /// `stop` and `tb-pins` replies that do not parse are errors naming the
+    /// command and the reason, never a silently short list.
+    @Test func malformedStopAndPinsRepliesAreClearErrors() throws {
+        final class Link: WakewordStreamLink {
+            let replies: [String: [String]]
+            init(_ replies: [String: [String]]) { self.replies = replies }
+            func command(_ text: String, timeout: Double?) throws(DUTError) -> [String] { replies[text] ?? [] }
+            func loadInput(_ bytes: [UInt8]) throws(DUTError) {}
+            func negotiateTransfer(binary: Bool) -> InputTransfer { .hex }
+        }
+        let cases: [(command: String, lines: [String], reason: String)] = [
+            ("stop", ["Streaming stopped.", "target activations: ", "[1, x, 3  ", "]"], "activation 'x' is not an integer"),
+            ("stop", ["Streaming stopped.", "target activations: ", "[1, 300  ", "]"], "activation 300 is not an int8"),
+            ("stop", ["Streaming stopped."], "no 'target activations:' list"),
+            ("tb-pins", ["m-pins-[ts@1]"], "no m-pins-total-N-dropped-D line"),
+        ]
+        for c in cases {
+            let stream = UARTWakewordStream(link: Link([c.command: c.lines]), timeout: 1)
+            #expect {
+                if c.command == "stop" { _ = try stream.stop() } else { _ = try stream.pinEvents() }
+            } throws: { error in
+                "\(error)".hasPrefix("sww01 '\(c.command)': ") && "\(error)".contains(c.reason)
+            }
+        }
+        let stream = UARTWakewordStream(link: Link(["stop": ["Streaming stopped.", "target activations: ", "[-3, 127  ", "]"]]), timeout: 1)
+        #expect(try stream.stop() == [-3, 127])
+    }
+
     /// The emulated reference DUT's UART streaming path: an idle `stop`, then
     /// a stream whose `stop` activations are out[0] of the Swift front end +
     /// TinyRuntime, whose pins follow the reference rule, and whose pin log
