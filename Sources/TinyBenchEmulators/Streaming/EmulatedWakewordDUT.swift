@@ -197,6 +197,7 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
         detector.start()
         // The reference's `start` zeroes the model input and sample block its
         // UART path shares, so UART hops from here on are frames 0, 1, ...
+        // (and the first UART hop does not zero them a second time).
         uartDetector.start()
         uartCalls = max(uartCalls, 1)
         pinLog = []
