@@ -1,5 +1,6 @@
 /* What a board port provides to the protocol core: a byte link to the host,
- * a free-running microsecond counter, a timestamp GPIO, and a way to stop. */
+ * a free-running microsecond counter, a timestamp GPIO, sww01's processing
+ * and wakeword pins, and a way to stop. */
 #ifndef TB_BOARD_H
 #define TB_BOARD_H
 
@@ -17,5 +18,11 @@ void board_wait(void);
 uint32_t board_micros(void);
 /* Energy-mode timestamp: a falling edge on the monitor's timestamp line. */
 void board_timestamp_pulse(void);
+/* sww01's processing pin (the interface board measures the duty cycle on
+ * it): `level` 1 while a streamed frame is processed, 0 otherwise. */
+void board_processing_pin(int level);
+/* sww01's wakeword pin: a low pulse of at least 1 µs (idle high), whose
+ * falling edge the interface board timestamps as a detection. */
+void board_wakeword_pulse(void);
 
 #endif

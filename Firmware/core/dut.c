@@ -1,7 +1,8 @@
 /* The protocol core: an 80-character command buffer, `db` loading into a
  * 27 648-byte buffer, `infer N W` with warm-up and timestamps, results, and
  * the extensions `tb-caps`, `tb-raw` and `tb-db` (binary input blocks with a
- * CRC-32, Docs/protocol.md). Messages and error strings are the reference
+ * CRC-32, Docs/protocol.md), and for sww01 the reference's streaming commands
+ * and `tb-pins`. Messages and error strings are the reference
  * firmware's, byte for byte (and the emulated DUT's). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,7 @@ static uint32_t crc32_update(uint32_t crc, const uint8_t *bytes, uint32_t count)
 #endif
 
 /* The model is sww01 (30 x 1 x 40 int8 input, 3 outputs): the firmware
- * also answers the reference DUT's `extract_uart_stream` and `start`. The
+ * also answers the reference DUT's `extract_uart_stream`, `start` and `stop`. The
  * Makefile builds the front end in (TB_SWW) only for an sww01 model, so the
  * other benchmarks' firmware carries none of its RAM. */
 static int is_sww(const tb_model *m) {
@@ -162,12 +163,114 @@ static void infer(char *count, char *warmup) {
     print(results);
 }
 
+#if TB_SWW
+/* sww01's streaming state: the reference DUT's `start` ... `stop` (its I2S
+ * state Streaming), with the frames arriving as `extract_uart_stream` hops
+ * (this firmware has no I2S). While streaming each hop is one streamed frame:
+ * the processing pin high for its processing, the wakeword pin pulsed on the
+ * first frame (the runner's sync marker) and when out[0] > 115, out[0]
+ * logged for `stop`. Every pin edge is also logged with board_micros(), so
+ * QEMU, whose pins nobody watches, can be checked (`tb-pins`). */
+#define SWW_DETECT_THRESHOLD 115
+/* The reference's activation buffer (g_gp_buff_bytes): 64,000 frames, 34
+ * minutes of 32 ms hops; later frames are processed but not logged, as there. */
+#define SWW_ACTIVATIONS 64000
+/* Pin events held between two `tb-pins` reads: 2 a frame (3 with a wakeword
+ * pulse), so 1,024 hold over 340 frames; later ones are counted as dropped,
+ * not stored. */
+#define SWW_PIN_EVENTS 1024
+
+typedef enum { PIN_TIMESTAMP, PIN_PROCESSING_HIGH, PIN_WAKEWORD, PIN_PROCESSING_LOW } pin_event_kind;
+static const char *const pin_event_names[] = {"ts", "proc-hi", "ww", "proc-lo"};
+static int streaming, first_frame;
+static int8_t activations[SWW_ACTIVATIONS];
+static uint32_t activation_count;
+static struct { uint32_t micros; uint8_t kind; } pin_events[SWW_PIN_EVENTS];
+static uint32_t pin_event_count, pin_events_dropped;
+
+static void pin_event(pin_event_kind kind) {
+    const uint32_t now = board_micros();
+    if (pin_event_count >= SWW_PIN_EVENTS) { ++pin_events_dropped; return; }
+    pin_events[pin_event_count].micros = now;
+    pin_events[pin_event_count].kind = (uint8_t)kind;
+    ++pin_event_count;
+}
+
+/* The reference's ee_timestamp: a pulse on the timestamp line whatever the
+ * timestamp mode (the sww01 reference has no `m-lap-us` path); it brackets
+ * the energy measurement. */
+static void stream_timestamp(void) {
+    pin_event(PIN_TIMESTAMP);
+    board_timestamp_pulse();
+}
+
+/* The reference's ee_print_vals_int8: "[", then 16 values a row as "%d, "
+ * (the last value followed by a space instead of the comma), then "]". */
+static void print_vals_int8(const int8_t *values, uint32_t count) {
+    char line[16 * 6 + 8];
+    int n = snprintf(line, sizeof line, "[");
+    for (uint32_t i = 0; i < count; i += 16) {
+        for (uint32_t j = i; j < i + 16 && j < count; ++j)
+            n += snprintf(line + n, sizeof line - (size_t)n, "%d%c ", values[j], j == count - 1 ? ' ' : ',');
+        print(line);
+        n = 0;
+        line[0] = 0;
+    }
+    board_write(line, (uint32_t)n);
+    print("]");
+}
+
+/* `start` (ee_start_detection): refused while streaming, as the reference. */
+static void stream_start(void) {
+    if (streaming) { print("I2S Rx currently in progress. Ignoring request"); return; }
+    streaming = 1;
+    first_frame = 1;
+    activation_count = 0;
+    pin_event_count = pin_events_dropped = 0;
+    sww_frontend_start();
+    /* The reference's two lines: no DMA here, but a host (or the runner)
+     * talking to either firmware sees the same reply. */
+    print("Listening for I2S data ... ");
+    stream_timestamp();
+    print("DMA receive initiated.");
+}
+
+/* `stop` (ee_stop_detection): the timestamp that ends the energy
+ * measurement, then every frame's out[0]. */
+static void stream_stop(void) {
+    if (!streaming) { print("I2S is already idle.  Ignoring stop request"); return; }
+    streaming = 0;
+    stream_timestamp();
+    print("Streaming stopped.");
+    print("target activations: ");
+    print_vals_int8(activations, activation_count);
+}
+
+/* `tb-pins` (TinyBench's extension, Docs/protocol.md): the pin events logged
+ * since `start` or the last `tb-pins`, 8 a line as `m-pins-[NAME@US,...]`,
+ * then `m-pins-total-N-dropped-D`; the log is then empty. */
+static void pins_report(void) {
+    char line[8 * 20 + 16];
+    for (uint32_t i = 0; i < pin_event_count; i += 8) {
+        int n = snprintf(line, sizeof line, "m-pins-[");
+        for (uint32_t j = i; j < i + 8 && j < pin_event_count; ++j)
+            n += snprintf(line + n, sizeof line - (size_t)n, "%s%s@%lu", j > i ? "," : "",
+                          pin_event_names[pin_events[j].kind], (unsigned long)pin_events[j].micros);
+        snprintf(line + n, sizeof line - (size_t)n, "]");
+        print(line);
+    }
+    snprintf(line, sizeof line, "m-pins-total-%lu-dropped-%lu", (unsigned long)pin_event_count, (unsigned long)pin_events_dropped);
+    print(line);
+    pin_event_count = pin_events_dropped = 0;
+}
+
 /* The reference sww DUT's `extract_uart_stream` (th_extract_features_on_chunk):
  * the 1,024 loaded bytes are one hop of 512 little-endian int16 mono samples;
  * the front end adds a row to the model input, the model runs on it, and the
  * 40 new features and the 3 int8 outputs are printed as the reference does
- * (`%+3d`, joined by ", "). */
-#if TB_SWW
+ * (`%+3d`, joined by ", "). While streaming, the hop is also a streamed frame
+ * (th_process_chunk_and_cont_streaming's pins and activation log; its
+ * processing ends before the printing, which the I2S path does not do). */
 static void extract_uart_stream(void) {
     const tb_model *m = &tb_generated_model;
     char line[320];
@@ -177,6 +280,10 @@ static void extract_uart_stream(void) {
         print(line);
         return;
     }
+    if (streaming) {
+        board_processing_pin(1);
+        pin_event(PIN_PROCESSING_HIGH);
+    }
     int16_t samples[SWW_HOP_LENGTH];
     for (int32_t i = 0; i < SWW_HOP_LENGTH; ++i) samples[i] = (int16_t)(uint16_t)(buffer[2 * i] | buffer[2 * i + 1] << 8);
     int8_t features[SWW_MEL_BINS];
@@ -184,16 +291,29 @@ static void extract_uart_stream(void) {
     memcpy(tb_arena + m->input_offset, sww_frontend_model_input(), SWW_MODEL_INPUT);
     tb_invoke(m, tb_arena);
     have_results = 1;
+    const int8_t *out = tb_arena + m->output_offset;
+    if (streaming) {
+        if (out[0] > SWW_DETECT_THRESHOLD || first_frame) {
+            pin_event(PIN_WAKEWORD);
+            board_wakeword_pulse();
+            first_frame = 0;
+        }
+        if (activation_count < SWW_ACTIVATIONS) activations[activation_count++] = out[0];
+        board_processing_pin(0);
+        pin_event(PIN_PROCESSING_LOW);
+    }
     int n = snprintf(line, sizeof line, "m-features-[");
     for (int32_t j = 0; j < SWW_MEL_BINS; ++j) n += snprintf(line + n, sizeof line - (size_t)n, j ? ", %+3d" : "%+3d", features[j]);
     snprintf(line + n, sizeof line - (size_t)n, "]");
     print(line);
-    const int8_t *out = tb_arena + m->output_offset;
     snprintf(line, sizeof line, "m-activations-[%+3d, %+3d, %+3d]", out[0], out[1], out[2]);
     print(line);
 }
 #else
 static void extract_uart_stream(void) {}
+static void stream_start(void) {}
+static void stream_stop(void) {}
+static void pins_report(void) {}
 #endif
 
 static void raw_output(void) {
@@ -277,7 +397,7 @@ static void execute(char *text) {
         print("ULPMark for tinyML Firmware V0.0.1");
         print("");
         print("help, name, timestamp, db load N | db HH.. | db print, infer N [W], results, tb-caps, tb-raw, tb-db");
-        if (is_sww(&tb_generated_model)) print("sww01: start, extract_uart_stream (after db load 1024: 512 int16 samples)");
+        if (is_sww(&tb_generated_model)) print("sww01: start, extract_uart_stream (after db load 1024: 512 int16 samples), stop, tb-pins");
     } else if (name && strcmp(name, "db") == 0) {
         char *sub = strtok(NULL, " ");
         db(sub, strtok(NULL, " "));
@@ -295,14 +415,17 @@ static void execute(char *text) {
     } else if (name && strcmp(name, "extract_uart_stream") == 0 && is_sww(&tb_generated_model)) {
         extract_uart_stream();
     } else if (name && strcmp(name, "start") == 0 && is_sww(&tb_generated_model)) {
-        /* The reference `start` also starts I2S reception and pulses the
-         * timestamp line; this firmware has no I2S input (QEMU has none):
-         * it zeroes the stream state so the next hop is frame 0. */
-        sww_frontend_start();
+        /* The reference `start` also starts I2S reception; this firmware has
+         * no I2S input (QEMU has none): the hops come by extract_uart_stream. */
+        stream_start();
+    } else if (name && strcmp(name, "stop") == 0 && is_sww(&tb_generated_model)) {
+        stream_stop();
+    } else if (name && strcmp(name, "tb-pins") == 0 && is_sww(&tb_generated_model)) {
+        pins_report();
     } else if (name && strcmp(name, "tb-raw") == 0) {
         raw_output();
     } else if (name && strcmp(name, "tb-caps") == 0) {
-        print("m-tb-caps-[raw,binary-db]");
+        print(is_sww(&tb_generated_model) ? "m-tb-caps-[raw,binary-db,pins]" : "m-tb-caps-[raw,binary-db]");
     } else if (name && strcmp(name, "tb-db") == 0) {
         print("e-[tb-db: block length must be 1 to 4096]");
     } else {

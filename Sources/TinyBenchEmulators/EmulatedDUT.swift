@@ -228,14 +228,14 @@ public final class EmulatedDUT: SerialDevice {
         case "name": lines.append("m-name-dut-[\(vendor)]")
         case "timestamp": lines += timestamp()
         case "profile": lines += ["m-profile-[\(Self.firmwareVersion)]", "m-model-[\(benchmark.id)]"]
-        case "help": lines += [Self.firmwareVersion, "", "help, name, timestamp, db load N | db HH.. | db print, infer N [W], results, " + ProtocolExtension.allCases.map(\.rawValue).joined(separator: ", ")]
+        case "help": lines += [Self.firmwareVersion, "", "help, name, timestamp, db load N | db HH.. | db print, infer N [W], results, " + ProtocolExtension.allCases.filter { !$0.isStreamingWakewordOnly }.map(\.rawValue).joined(separator: ", ")]
         case "db": lines += input.database(Array(tokens.dropFirst()))
         case "infer": lines += infer(Array(tokens.dropFirst()))
         case "results": lines.append(lastResults.isEmpty ? adapter.emptyResults : lastResults)
         case ProtocolExtension.raw.rawValue:
             lines.append(ProtocolExtension.raw.replyPrefix + lastRawOutput.map { String(format: "%02x", $0) }.joined() + "]")
         case ProtocolExtension.capabilities.rawValue:
-            let names = ProtocolExtension.allCases.filter { binaryBlocks || $0 != .binaryBlock }.compactMap(\.capabilityName)
+            let names = ProtocolExtension.allCases.filter { (binaryBlocks || $0 != .binaryBlock) && !$0.isStreamingWakewordOnly }.compactMap(\.capabilityName)
             lines.append(ProtocolExtension.capabilities.replyPrefix + names.joined(separator: ",") + "]")
         case ProtocolExtension.binaryBlock.rawValue where binaryBlocks:
             lines.append("e-[tb-db: block length must be 1 to \(BinaryBlock.maxLength)]")

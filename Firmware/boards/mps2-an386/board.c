@@ -139,6 +139,13 @@ void board_timestamp_pulse(void) {
     FPGAIO_LED = 1;
 }
 
+/* QEMU's mps2-an386 has no spare line an observer could watch (the FPGAIO
+ * LED register is the timestamp line), so sww01's processing and wakeword
+ * pins are not driven: the firmware's in-RAM pin log (`tb-pins`) is what the
+ * tests read instead. */
+void board_processing_pin(int level) { (void)level; }
+void board_wakeword_pulse(void) {}
+
 /* Semihosting SYS_EXIT_EXTENDED: QEMU exits with `code`. */
 void board_halt(int code) {
     static volatile uint32_t block[2];

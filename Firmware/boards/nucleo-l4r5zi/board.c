@@ -2,7 +2,8 @@
  * no vendor SDK: 120 MHz from MSI through the PLL (voltage range 1 boost, 5
  * flash wait states), TIM2 as the free-running microsecond counter, PF13
  * (Arduino D7, the pin the MLPerf Tiny energy wiring takes to the monitor) as
- * the timestamp line.
+ * the timestamp line, and the reference sww01 firmware's pins for sww01:
+ * PE9 (Arduino D6) processing, PB8 (Arduino D15) wakeword.
  *   performance build: LPUART1 on PG7/PG8, the ST-LINK virtual COM port, 115200 baud
  *   energy build (ENERGY=1): USART3 on PD8/PD9 (Arduino D1/D0) to the interface
  *   board, 9600 baud, timestamps as GPIO pulses
@@ -35,12 +36,19 @@
 #define GPIO_OSPEEDR(port) TB_REG((port) + 0x08)
 #define GPIO_BSRR(port) TB_REG((port) + 0x18)
 #define GPIO_AFR(port, pin) TB_REG((port) + 0x20 + 4 * ((pin) / 8))
+#define GPIOB 0x48000400u
 #define GPIOD 0x48000C00u
+#define GPIOE 0x48001000u
 #define GPIOF 0x48001400u
 #define GPIOG 0x48001800u
 
 #define CORE_HZ 120000000u
 #define TIMESTAMP_PIN 13u            /* PF13 = D7 */
+/* sww01's pins, where the MLCommons reference sww firmware for this board has
+ * them (sww_ref_l4r5zi: Processing_Pin PE9, WW_DETECTED_Pin PB8), so the
+ * interface board's wiring is the same. Not checked on a board. */
+#define PROCESSING_PIN 9u            /* PE9 = D6, idle low */
+#define WAKEWORD_PIN 8u              /* PB8 = D15, idle high */
 
 #if TB_ENERGY_MODE
 #define UART 0x40004800u             /* USART3, kernel clock PCLK1 = 120 MHz */
@@ -87,7 +95,7 @@ static void clock_init(void) {
 
 void board_init(void) {
     clock_init();
-    RCC_AHB2ENR |= 1u << 3 | 1u << 5 | 1u << 6;    /* GPIOD, GPIOF, GPIOG */
+    RCC_AHB2ENR |= 1u << 1 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 6;  /* GPIOB, D, E, F, G */
     PWR_CR2 |= 1u << 9;                            /* IOSV: port G runs on VDDIO2 */
     (void)RCC_AHB2ENR;
 
@@ -95,6 +103,14 @@ void board_init(void) {
     GPIO_BSRR(GPIOF) = 1u << TIMESTAMP_PIN;
     GPIO_OSPEEDR(GPIOF) |= 2u << 2 * TIMESTAMP_PIN;
     GPIO_MODER(GPIOF) = (GPIO_MODER(GPIOF) & ~(3u << 2 * TIMESTAMP_PIN)) | 1u << 2 * TIMESTAMP_PIN;
+    /* sww01's processing pin idles low, its wakeword pin high (a detection is
+     * a falling edge); both push-pull outputs. Set in every build: unused
+     * outside sww01, and harmless there. */
+    GPIO_BSRR(GPIOE) = 1u << (PROCESSING_PIN + 16);
+    GPIO_MODER(GPIOE) = (GPIO_MODER(GPIOE) & ~(3u << 2 * PROCESSING_PIN)) | 1u << 2 * PROCESSING_PIN;
+    GPIO_BSRR(GPIOB) = 1u << WAKEWORD_PIN;
+    GPIO_OSPEEDR(GPIOB) |= 2u << 2 * WAKEWORD_PIN;
+    GPIO_MODER(GPIOB) = (GPIO_MODER(GPIOB) & ~(3u << 2 * WAKEWORD_PIN)) | 1u << 2 * WAKEWORD_PIN;
 
     RCC_APB1ENR1 |= 1u << 0;                       /* TIM2: 120 MHz / 120 = 1 MHz, 32 bits */
     (void)RCC_APB1ENR1;
@@ -144,6 +160,19 @@ void board_timestamp_pulse(void) {
     const uint32_t start = TIM2_CNT;
     while (TIM2_CNT - start < 20u) {}
     GPIO_BSRR(GPIOF) = 1u << TIMESTAMP_PIN;
+}
+
+void board_processing_pin(int level) {
+    GPIO_BSRR(GPIOE) = 1u << (PROCESSING_PIN + (level ? 0u : 16u));
+}
+
+void board_wakeword_pulse(void) {
+    /* The reference holds it low for 1 µs; waiting for two ticks of the 1 MHz
+     * counter makes at least one whole microsecond. */
+    GPIO_BSRR(GPIOB) = 1u << (WAKEWORD_PIN + 16);
+    const uint32_t start = TIM2_CNT;
+    while (TIM2_CNT - start < 2u) {}
+    GPIO_BSRR(GPIOB) = 1u << WAKEWORD_PIN;
 }
 
 void board_wait(void) { cortex_m_wait_for_interrupt(); }

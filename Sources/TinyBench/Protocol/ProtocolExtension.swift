@@ -18,6 +18,11 @@ public enum ProtocolExtension: String, CaseIterable, Sendable {
     /// binary input block (``BinaryBlock``), used only when `tb-caps` lists
     /// ``binaryCapability``.
     case binaryBlock = "tb-db"
+    /// `tb-pins%` → `m-pins-[ts@US,proc-hi@US,ww@US,proc-lo@US,...]` lines,
+    /// then `m-pins-total-N-dropped-D`: an sww01 DUT's logged pin events
+    /// (``WakewordPinEvents``); only sww01 DUTs (the firmware built for
+    /// sww01, the emulated reference DUT) answer it.
+    case pins = "tb-pins"
 
     /// The name `tb-caps` lists for this extension; nil for `tb-caps` itself.
     public var capabilityName: String? {
@@ -26,14 +31,18 @@ public enum ProtocolExtension: String, CaseIterable, Sendable {
         case .device: "device"
         case .capabilities: nil
         case .binaryBlock: "binary-db"
+        case .pins: "pins"
         }
     }
 
     /// The `tb-caps` name of binary input blocks (`tb-db`).
     public static let binaryCapability = ProtocolExtension.binaryBlock.capabilityName!
 
-    /// The reply line's prefix, e.g. `m-tb-raw-[`.
-    public var replyPrefix: String { "m-\(rawValue)-[" }
+    /// The reply line's prefix, e.g. `m-tb-raw-[` (`m-pins-[` for `tb-pins`).
+    public var replyPrefix: String { self == .pins ? "m-pins-[" : "m-\(rawValue)-[" }
+
+    /// Whether only an sww01 DUT answers it (a DUT for the other benchmarks does not list it).
+    public var isStreamingWakewordOnly: Bool { self == .pins }
 }
 
 extension DeviceDescription {

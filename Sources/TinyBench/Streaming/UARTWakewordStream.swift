@@ -39,7 +39,9 @@ extension DUTClient: WakewordStreamLink {
 /// the way to check a DUT's front end and model frame by frame against
 /// TinyBench's (`StreamingFrontEnd` + TinyRuntime). The TinyBench firmware
 /// answers it when built for sww01 (Docs/firmware.md); `start` zeroes its
-/// stream state first. The reference firmware's own `db` replies differ from
+/// stream state first, and between ``start()`` and ``stop()`` each hop is
+/// also a streamed frame (pins, activation log; ``pinEvents()`` reads the
+/// pins back). The reference firmware's own `db` replies differ from
 /// the EEMBC ones ``DUTClient`` expects, so against it the hex transfer fails
 /// at `db load`.
 public struct UARTWakewordStream {
@@ -68,6 +70,8 @@ public struct UARTWakewordStream {
         case hopLength(frame: Int, samples: Int)
         /// The DUT's reply to `extract_uart_stream` is not two well-formed lines.
         case malformedReply(frame: Int, reason: String, lines: [String])
+        /// The DUT's reply to `stop` or `tb-pins` does not parse.
+        case malformedStreamReply(command: String, reason: String)
         /// The link failed (timeout, `e-[...]`, reset) while sending `command` for `frame` (nil: `start`).
         case link(frame: Int?, command: String, DUTError)
 
@@ -78,8 +82,10 @@ public struct UARTWakewordStream {
             case let .malformedReply(frame, reason, lines):
                 "sww01 frame \(frame): malformed reply to '\(UARTWakewordStream.extractCommand)': \(reason); the DUT sent "
                     + (lines.isEmpty ? "no lines" : lines.prefix(4).map { "'\($0.prefix(300))'" }.joined(separator: ", "))
+            case let .malformedStreamReply(command, reason):
+                "sww01 '\(command)': \(reason)"
             case let .link(frame, command, error):
-                (frame.map { "sww01 frame \($0)" } ?? "sww01 start") + ", '\(command)': \(error)"
+                (frame.map { "sww01 frame \($0)" } ?? (command == UARTWakewordStream.startCommand ? "sww01 start" : "sww01")) + ", '\(command)': \(error)"
             }
         }
     }
@@ -91,6 +97,9 @@ public struct UARTWakewordStream {
     public static let threshold: Int8 = 115
     public static let extractCommand = "extract_uart_stream"
     public static let startCommand = "start"
+    public static let stopCommand = "stop"
+    /// The reference DUT's reply to `start` while it is streaming (it ignores the request).
+    public static let alreadyStreaming = "I2S Rx currently in progress"
 
     public let link: any WakewordStreamLink
     /// Seconds to wait for one `extract_uart_stream` reply (the front end and one inference on the DUT).
@@ -107,14 +116,60 @@ public struct UARTWakewordStream {
     }
 
     /// `start%`: the DUT zeroes its sample block, pre-emphasis carry and model
-    /// input, so the next hop is frame 0.
+    /// input, so the next hop is frame 0. A DUT already streaming ignores
+    /// `start` (as the reference does); it is then sent `stop` and `start`
+    /// again, as the runner sends `stop` before every `start`.
     public mutating func start() throws(Failure) {
-        do {
-            _ = try link.command(Self.startCommand, timeout: nil)
-        } catch {
-            throw .link(frame: nil, command: Self.startCommand, error)
+        if try command(Self.startCommand, timeout: nil).contains(where: { $0.contains(Self.alreadyStreaming) }) {
+            _ = try command(Self.stopCommand, timeout: timeout)
+            _ = try command(Self.startCommand, timeout: nil)
         }
         framesSent = 0
+    }
+
+    /// `stop%`: ends the stream and returns the DUT's `target activations:`
+    /// (out[0] of every frame since ``start()``); nil when the DUT was not
+    /// streaming (`I2S is already idle.  Ignoring stop request`).
+    public func stop() throws(Failure) -> [Int8]? {
+        let lines = try command(Self.stopCommand, timeout: timeout)
+        let values: [Int]?
+        do {
+            values = try WakewordReplies.activations(lines)
+        } catch {
+            throw .malformedStreamReply(command: Self.stopCommand, reason: error.message)
+        }
+        guard let values else {
+            if lines.contains(where: { $0.contains("already idle") }) { return nil }
+            throw .malformedStreamReply(command: Self.stopCommand, reason: "no 'target activations:' list in "
+                                        + lines.prefix(4).map { "'\($0.prefix(100))'" }.joined(separator: ", "))
+        }
+        var result = [Int8]()
+        for v in values {
+            guard let a = Int8(exactly: v) else {
+                throw .malformedStreamReply(command: Self.stopCommand, reason: "activation \(v) is not an int8")
+            }
+            result.append(a)
+        }
+        return result
+    }
+
+    /// `tb-pins%` (TinyBench's extension): the pin events the DUT logged since
+    /// ``start()`` or the previous read; the DUT's log is empty afterwards.
+    public func pinEvents() throws(Failure) -> WakewordPinEvents {
+        let lines = try command(WakewordPinEvents.command, timeout: timeout)
+        do {
+            return try WakewordPinEvents.parse(lines)
+        } catch {
+            throw .malformedStreamReply(command: WakewordPinEvents.command, reason: error.message)
+        }
+    }
+
+    private func command(_ text: String, timeout: Double?) throws(Failure) -> [String] {
+        do {
+            return try link.command(text, timeout: timeout)
+        } catch {
+            throw .link(frame: nil, command: text, error)
+        }
     }
 
     /// Sends one hop of 512 samples and returns the DUT's frame.

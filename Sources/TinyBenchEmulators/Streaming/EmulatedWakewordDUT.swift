@@ -12,6 +12,11 @@ import TinyRuntime
 /// …`) and ends every reply with `m-ready`. A frame costs the board profile's
 /// modelled inference time plus its modelled front-end time: the duty cycle
 /// and throughput it produces are emulated figures.
+///
+/// Between `start` and `stop`, an `extract_uart_stream` hop is also a
+/// streamed frame (pins, activation log), as in the TinyBench firmware, and
+/// TinyBench's `tb-pins` extension reads the logged pin edges back
+/// (``WakewordPinEvents``), so the two DUTs can be compared edge for edge.
 public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
     /// The reference firmware's version string (`m-profile-[…]`).
     public static let firmwareVersion = "MLPerf Tiny Firmware V0.1.0"
@@ -20,6 +25,10 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
     public static let frameSamples = StreamingFrontEnd.hopLength
     /// The UART streaming command's input: one hop of little-endian int16 samples.
     public static let uartHopBytes = 2 * StreamingFrontEnd.hopLength
+    /// Frames whose out[0] `stop` can print: the reference's 64,000-byte activation buffer.
+    public static let activationCapacity = 64_000
+    /// Pin events held between two `tb-pins` reads, as the firmware.
+    public static let pinEventCapacity = 1024
 
     /// A pin edge on the DUT's clock (µs).
     public struct PinEdge: Sendable, Equatable {
@@ -51,6 +60,9 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
     /// reference keeps separate state for it (zeroed on its first call).
     private var uartDetector: WakewordDetector
     private var uartCalls = 0
+    /// The `tb-pins` log since `start` or the last read, and what did not fit.
+    private var pinLog = [WakewordPinEvents.Event]()
+    private var pinsDropped = 0
     private var input = DUTInputBuffer()
     private var reader = DUTCommandReader(binaryBlocks: true)
 
@@ -76,6 +88,8 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
         isDetecting = false
         activations = []
         uartCalls = 0
+        pinLog = []
+        pinsDropped = 0
         onActivity?(.reset(from: clockMicroseconds, to: 0))
         clockMicroseconds = 0
         return boot()
@@ -116,11 +130,29 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
         let end = start + inferenceMicroseconds
         clockMicroseconds = end
         onActivity?(.busy(start: start, end: end))
-        activations.append(frame.score)
+        return streamedFrame(frame, start: start, end: end)
+    }
+
+    /// A streamed frame's activation log entry and pin edges, processed from `start` to `end`.
+    private func streamedFrame(_ frame: WakewordDetector.Frame, start: Double, end: Double) -> [PinEdge] {
+        if activations.count < Self.activationCapacity { activations.append(frame.score) }
         var edges = [PinEdge(pin: .processingRising, microseconds: start)]
         if frame.pulses { edges.append(PinEdge(pin: .wakeword, microseconds: end - 1)) }
         edges.append(PinEdge(pin: .processingFalling, microseconds: end))
+        for edge in edges {
+            switch edge.pin {
+            case .processingRising: logPin(.processingHigh, edge.microseconds)
+            case .wakeword: logPin(.wakeword, edge.microseconds)
+            case .processingFalling: logPin(.processingLow, edge.microseconds)
+            }
+        }
         return edges
+    }
+
+    private func logPin(_ kind: WakewordPinEvents.Kind, _ microseconds: Double) {
+        guard pinLog.count < Self.pinEventCapacity else { return pinsDropped += 1 }
+        // The firmware's clock is a wrapping 32-bit µs counter.
+        pinLog.append(.init(kind, UInt32(truncatingIfNeeded: Int64(microseconds.rounded(.down)))))
     }
 
     /// Lets the DUT's clock run to `microseconds` (the host or the board waits).
@@ -143,10 +175,15 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
         case "timestamp": onActivity?(.timestamp(clockMicroseconds))
         case "help":
             lines += ["help, name, profile, db load N | db HH.. | db print, start, stop, extract_uart_stream, timestamp, "
-                      + ProtocolExtension.device.rawValue]
+                      + ProtocolExtension.device.rawValue + ", " + ProtocolExtension.pins.rawValue]
         case ProtocolExtension.device.rawValue:
             // TinyBench's extension (the reference firmware knows no such command): the host labels modelled figures.
             lines.append(ProtocolExtension.device.replyPrefix + device.extensionReply + "]")
+        case ProtocolExtension.pins.rawValue:
+            // TinyBench's extension: the pin edges since `start` or the last read, then an empty log.
+            lines += WakewordPinEvents(events: pinLog, dropped: pinsDropped).replyLines
+            pinLog = []
+            pinsDropped = 0
         case "": lines.append("Empty command (only a % read).  Type 'help%' for help")
         default: lines.append("Unrecognized command \(line)")
         }
@@ -158,7 +195,15 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
         isDetecting = true
         activations = []
         detector.start()
+        // The reference's `start` zeroes the model input and sample block its
+        // UART path shares, so UART hops from here on are frames 0, 1, ...
+        // (and the first UART hop does not zero them a second time).
+        uartDetector.start()
+        uartCalls = max(uartCalls, 1)
+        pinLog = []
+        pinsDropped = 0
         // The timestamp starts the power measurement.
+        logPin(.timestamp, clockMicroseconds)
         onActivity?(.timestamp(clockMicroseconds))
         return ["Listening for I2S data ... ", "DMA receive initiated."]
     }
@@ -166,6 +211,7 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
     private func stop() -> [String] {
         guard isDetecting else { return ["I2S is already idle.  Ignoring stop request"] }
         isDetecting = false
+        logPin(.timestamp, clockMicroseconds)
         onActivity?(.timestamp(clockMicroseconds))
         return ["Streaming stopped.", "target activations: "] + Self.int8Rows(activations)
     }
@@ -184,6 +230,8 @@ public final class EmulatedWakewordDUT: SerialDevice, LabDUT {
         let start = clockMicroseconds
         clockMicroseconds += inferenceMicroseconds
         onActivity?(.busy(start: start, end: clockMicroseconds))
+        // While streaming, the hop is a streamed frame (the firmware's UART streaming path).
+        if isDetecting { _ = streamedFrame(frame, start: start, end: clockMicroseconds) }
         let signed = { (v: Int8) in String(format: "%+3d", Int(v)) }
         var outputs = frame.outputs.map(signed)
         while outputs.count < 3 { outputs.append(signed(0)) }
