@@ -55,7 +55,9 @@ let package = Package(
         .testTarget(name: "TinyRuntimeTests", dependencies: ["TinyRuntime", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TinyBenchTests", dependencies: ["TinyBench", "TestSupport"]),
         .testTarget(name: "TinyBenchEmulatorsTests", dependencies: ["TinyBenchEmulators", "TinyBench", "TinyRuntime", "TestSupport",
-                                                              .product(name: "GRDB", package: "GRDB.swift")]),
+                                                              .product(name: "GRDB", package: "GRDB.swift")],
+                    // The sww front end's fixtures are read from the source tree (the C front end's tests read them too).
+                    exclude: ["Fixtures"]),
         .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "TinyBench", "TinyRuntime"]),
         // Drives the built `tinybench` executable, exactly as a user would.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
