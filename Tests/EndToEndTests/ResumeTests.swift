@@ -70,7 +70,8 @@ struct ResumeTests {
     }
 
     @Test func sigkillLosesAtMostTheSampleInFlight() throws {
-        let root = try SeveralDUTsTests.demoSubset("kws01", count: 60)
+        // Enough samples that the run is still going when the kill comes on a loaded machine (60 take under a second).
+        let root = try SeveralDUTsTests.demoSubset("kws01", count: 400)
         let dut = try SeveralDUTsTests.emulator("kws01")
         defer { CLI.stop(dut.pid) }
         let output = root.appendingPathComponent("session")
