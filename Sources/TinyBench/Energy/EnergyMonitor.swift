@@ -114,6 +114,34 @@ public protocol EnergyMonitor: AnyObject {
     func close()
 }
 
+extension EnergyMonitor {
+    /// Waits while the monitor is still delivering after a measured stretch:
+    /// until both timestamp edges and 50 ms of samples after the second are
+    /// in (returns the progress then, `complete`), or nothing new arrives for
+    /// `quiet`, or more than `limit` samples arrive without them (a lost
+    /// edge). `check` runs on every turn (a stop request throws from it).
+    public func awaitTimestampPair(quiet: Duration, limit: Int? = nil,
+                                   check: () throws -> Void = {}) rethrows -> (progress: AcquisitionProgress, complete: Bool) {
+        let trailing = Int(0.05 * settings.sampleRateHz)
+        var seen = -1
+        var lastProgress = ContinuousClock.now
+        var t = progress()
+        while true {
+            try check()
+            if t.events.count >= 2 && t.samples >= t.events[1].sampleIndex + trailing { return (t, true) }
+            if let limit, t.samples > limit { return (t, false) }
+            if t.samples != seen {
+                seen = t.samples
+                lastProgress = ContinuousClock.now
+            } else if ContinuousClock.now - lastProgress > quiet {
+                return (t, false)
+            }
+            // Blocks until more samples arrive; the timeout lets a stream that stopped be noticed.
+            t = progress(beyond: seen, timeout: .milliseconds(100))
+        }
+    }
+}
+
 /// Monitor failures, phrased for the person at the bench.
 public enum EnergyMonitorError: Error, Equatable, CustomStringConvertible {
     case noAcknowledgement(monitor: String, command: String, reply: String?)

@@ -109,35 +109,13 @@ extension Session {
         var stopped = false
         defer { if !stopped { _ = try? monitor.stopAcquisition() } }
         _ = try client.infer(n, warmup: warmup, expectedSeconds: expectedSeconds)
-        let trailing = Int(0.05 * monitor.settings.sampleRateHz)
-        // Wait while the monitor is still delivering: until both edges and
-        // some samples after the second are in, or nothing new arrives for
-        // `monitorWaitSeconds`, or the trace (which starts just before
-        // `infer`) runs well past the window's expected end without a second
-        // edge (a lost event).
-        let rate = monitor.settings.sampleRateHz
-        let limit = Int((expectedSeconds * 1.2 + 1) * rate)
-        var seen = -1
-        var lastProgress = ContinuousClock.now
-        var complete = false
-        var t = monitor.progress()
-        while true {
+        // The trace starts just before `infer`: one that runs well past the
+        // window's expected end without a second edge has lost an event.
+        let limit = expectedSeconds > 0 ? Int((expectedSeconds * 1.2 + 1) * monitor.settings.sampleRateHz) : nil
+        let wait = try monitor.awaitTimestampPair(quiet: .milliseconds(Int(settings.monitorWaitSeconds * 1000)), limit: limit) {
             try interruption?.check()
-            if t.events.count >= 2 && t.samples >= t.events[1].sampleIndex + trailing {
-                complete = true
-                break
-            }
-            if expectedSeconds > 0 && t.samples > limit { break }
-            if t.samples != seen {
-                seen = t.samples
-                lastProgress = ContinuousClock.now
-            } else if ContinuousClock.now - lastProgress > .milliseconds(Int(settings.monitorWaitSeconds * 1000)) {
-                break
-            }
-            // Blocks until more samples arrive; the timeout lets a stream that stopped be noticed.
-            t = monitor.progress(beyond: seen, timeout: .milliseconds(100))
         }
-        if !complete { log.write("# the monitor's trace is incomplete: \(seen) samples, nothing new for \(settings.monitorWaitSeconds) s or past the window's end") }
+        if !wait.complete { log.write("# the monitor's trace is incomplete: \(wait.progress.samples) samples, nothing new for \(settings.monitorWaitSeconds) s or past the window's end") }
         stopped = true
         let trace = try monitor.stopAcquisition()
         return (trace, EnergyWindowAnalysis(trace: trace, inferences: n, minimumSeconds: settings.minWindowSeconds))

@@ -71,7 +71,7 @@ public struct WakewordSession {
                 var stopped = false
                 defer { if !stopped { _ = try? monitor.stopAcquisition() } }
                 outcome = try step.run(truth)
-                awaitTimestamps(monitor)
+                _ = try monitor.awaitTimestampPair(quiet: .milliseconds(Int(monitorWaitSeconds * 1000)))
                 stopped = true
                 let trace = try monitor.stopAcquisition()
                 let analysis = EnergyWindowAnalysis(trace: trace, inferences: max(outcome.activations.count, 1), minimumSeconds: 0)
@@ -99,23 +99,5 @@ public struct WakewordSession {
         let results = WakewordResults(manifest: manifest, streams: outcomes)
         try results.write(to: folder, log: log)
         return results
-    }
-
-    /// Waits until the monitor has both timestamps and a little trailing
-    /// data, or nothing new arrives for ``monitorWaitSeconds``.
-    private func awaitTimestamps(_ monitor: any EnergyMonitor) {
-        let trailing = Int(0.05 * monitor.settings.sampleRateHz)
-        var t = monitor.progress()
-        var seen = -1
-        var lastProgress = ContinuousClock.now
-        while !(t.events.count >= 2 && t.samples >= t.events[1].sampleIndex + trailing) {
-            if t.samples != seen {
-                seen = t.samples
-                lastProgress = ContinuousClock.now
-            } else if ContinuousClock.now - lastProgress > .milliseconds(Int(monitorWaitSeconds * 1000)) {
-                return
-            }
-            t = monitor.progress(beyond: seen, timeout: .milliseconds(100))
-        }
     }
 }
