@@ -50,6 +50,7 @@ struct SWWCommandTests {
 
         let energy = try CLI.run(["sww", "--output", session.path, "--monitor", "lpm01a"])
         #expect(energy.status == 0, "\(energy.stderr)")
+        #expect(energy.stdout.contains(" mW over ") && energy.stdout.contains("(emulated: modelled power, not a measurement)"), "\(energy.stdout)")
         let energyFolder = session.appendingPathComponent("sww/energy")
         let png = try Data(contentsOf: energyFolder.appendingPathComponent("energy_inf_000.png"))
         #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])

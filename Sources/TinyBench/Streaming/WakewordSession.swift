@@ -82,7 +82,8 @@ public struct WakewordSession {
                 try FileIO.write(Data(plot.png().encoded()), to: folder.appendingPathComponent("\(name).png"))
                 try FileIO.write(Data(plot.svg().utf8), to: folder.appendingPathComponent("\(name).svg"))
                 if let p = analysis.averagePowerWatts, analysis.valid {
-                    progress?(String(format: "\(truth.wavFile): %.3f mW over %.3f s", p * 1e3, analysis.seconds ?? 0))
+                    let label = device.timing.isModelled ? " (emulated: modelled power, not a measurement)" : ""
+                    progress?(String(format: "\(truth.wavFile): %.3f mW over %.3f s", p * 1e3, analysis.seconds ?? 0) + label)
                 } else {
                     progress?("\(truth.wavFile): energy INVALID: \(analysis.problems.joined(separator: "; "))")
                 }
