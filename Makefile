@@ -1,7 +1,7 @@
 # TinyBench: `make test` runs every test, `make demo` runs the main job on bundled data.
 SWIFT ?= swift
 # Debian packages the build and the tests need.
-DEB_PACKAGES := libserialport-dev libusb-1.0-0-dev libturbojpeg0-dev zlib1g-dev espeak-ng pkg-config gcc ser2net \
+DEB_PACKAGES := libserialport-dev libusb-1.0-0-dev libturbojpeg0-dev zlib1g-dev espeak-ng pkg-config gcc ser2net curl \
 	gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # TinyRuntime's kernels use AVX2/FMA when the build machine has them (see

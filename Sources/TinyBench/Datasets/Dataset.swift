@@ -1,5 +1,8 @@
 import Foundation
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A benchmark dataset in the EEMBC layout: `<root>/<benchmark id>/y_labels.csv`
 /// listing `file,classes,label` (ad01 adds `window_bytes,stride_bytes`), no
@@ -41,10 +44,7 @@ public struct Dataset: Sendable {
         entries = try Self.parse(text, path: labels.path, benchmark: benchmark)
         for e in entries {
             let path = folderPath + e.file
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
-                throw .missingSample(path: path, line: e.line)
-            }
-            let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
+            guard let size = SampleFile.size(path) else { throw .missingSample(path: path, line: e.line) }
             guard size == benchmark.fileBytes else {
                 throw .wrongSize(path: path, expected: benchmark.fileBytes, actual: size)
             }
@@ -95,11 +95,11 @@ public struct Dataset: Sendable {
     /// The bytes of entry `index`, re-checked (the file may change during a long run).
     public func sample(_ index: Int) throws(DatasetError) -> [UInt8] {
         let path = folderPath + entries[index].file
-        guard let data = FileManager.default.contents(atPath: path) else { throw .missingSample(path: path, line: entries[index].line) }
-        guard data.count == benchmark.fileBytes else {
-            throw .wrongSize(path: path, expected: benchmark.fileBytes, actual: data.count)
+        switch SampleFile.read(path, bytes: benchmark.fileBytes) {
+        case .bytes(let bytes): return bytes
+        case .unreadable: throw .missingSample(path: path, line: entries[index].line)
+        case .size(let actual): throw .wrongSize(path: path, expected: benchmark.fileBytes, actual: actual)
         }
-        return [UInt8](data)
     }
 
     /// SHA-256 over the labels file and every sample file in order: identifies the data in results.
@@ -110,6 +110,50 @@ public struct Dataset: Sendable {
         hasher.update(data: data)
         for i in entries.indices { hasher.update(data: try sample(i)) }
         return hasher.finalize().hex
+    }
+}
+
+/// Sample files through open, fstat and read: Foundation's `attributesOfItem`
+/// and `contents(atPath:)` cost several microseconds a file (an attribute
+/// dictionary, the owner's name, a `Data` copied again), which a real-size
+/// accuracy run pays twice for each of its thousand files.
+enum SampleFile {
+    enum Read: Equatable {
+        case bytes([UInt8])
+        /// Missing, a folder, or not readable.
+        case unreadable
+        /// The file's size is not the expected one.
+        case size(Int)
+    }
+
+    /// The size of the file at `path`; nil when there is none.
+    static func size(_ path: String) -> Int? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return Int(status.st_size)
+    }
+
+    /// The file at `path` when it holds exactly `count` bytes.
+    static func read(_ path: String, bytes count: Int) -> Read {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .unreadable }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { return .unreadable }
+        guard Int(status.st_size) == count else { return .size(Int(status.st_size)) }
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            while initialized < count {
+                let n = Glibc.read(fd, base + initialized, count - initialized)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { failed = n < 0; break }
+                initialized += n
+            }
+        }
+        if failed { return .unreadable }
+        // Shorter than fstat said: truncated while it was read.
+        return bytes.count == count ? .bytes(bytes) : .size(bytes.count)
     }
 }
 

@@ -1,12 +1,13 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Downloads reference models and checks their MD5: each goes to a temporary
 /// file first and gets its final name only once its sum is right, so a
 /// failed or wrong download never looks like a model. A file already at the
 /// destination with the right sum is kept.
+///
+/// The download itself is `curl`'s: linking FoundationNetworking (libcurl
+/// and some thirty libraries behind it) would cost every start of the tool
+/// about 7 ms, most of a short run's overhead, for a command run once.
 public struct ModelFetcher {
     /// What happened to one model.
     public enum Outcome: Equatable, Sendable {
@@ -16,9 +17,9 @@ public struct ModelFetcher {
 
     public var baseURL: URL
     public var destination: URL
+    /// Seconds to wait for a connection, or with no byte arriving; a whole
+    /// download may take five times as long.
     public var timeoutSeconds: Double = 60
-    /// Progress: (model, bytes so far, expected bytes).
-    public var progress: ((ReferenceModel, Int, Int) -> Void)?
 
     public init(baseURL: URL, destination: URL) {
         self.baseURL = baseURL
@@ -36,56 +37,62 @@ public struct ModelFetcher {
             throw .io(destination.path, error.reason)
         }
         let url = baseURL.appendingPathComponent(model.path)
-        let bytes = try download(url, expected: model.bytes, model: model)
+        let temporary = destination.appendingPathComponent(".\(model.fileName).part")
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        try download(url, to: temporary)
+        let bytes: [UInt8]
+        do throws(FileError) {
+            bytes = [UInt8](try FileIO.read(temporary))
+        } catch {
+            throw .io(temporary.path, error.reason)
+        }
+        guard bytes.count == model.bytes else { throw .size(url: url.absoluteString, expected: model.bytes, actual: bytes.count) }
         let sum = Checksum.md5(bytes)
         guard sum == model.md5 else { throw .checksum(url: url.absoluteString, expected: model.md5, actual: sum) }
-        let temporary = destination.appendingPathComponent(".\(model.fileName).part")
         do {
-            try Data(bytes).write(to: temporary)
             if FileManager.default.fileExists(atPath: final.path) { try FileManager.default.removeItem(at: final) }
             try FileManager.default.moveItem(at: temporary, to: final)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
             throw .io(final.path, FileError.reason(of: error))
         }
         return .downloaded(path: final.path)
     }
 
-    private func download(_ url: URL, expected: Int, model: ReferenceModel) throws(FetchError) -> [UInt8] {
-        final class Box: @unchecked Sendable {
-            var result: Result<(Data, Int), Error>?
+    /// `url` saved to `file` by curl; an HTTP status other than 200 or a
+    /// transfer curl gave up on (refused, stalled, cut short) is an error.
+    private func download(_ url: URL, to file: URL) throws(FetchError) {
+        let seconds = String(timeoutSeconds)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "--silent", "--show-error", "--location",
+                             "--connect-timeout", seconds, "--max-time", String(timeoutSeconds * 5),
+                             // Stalled: under one byte a second for the timeout.
+                             "--speed-limit", "1", "--speed-time", String(max(1, Int(timeoutSeconds.rounded(.up)))),
+                             "--output", file.path, "--write-out", "%{http_code}", "--", url.absoluteString]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw .network(url: url.absoluteString, "cannot run curl: \(error.localizedDescription)")
         }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        var request = URLRequest(url: url, timeoutInterval: timeoutSeconds)
-        request.httpMethod = "GET"
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForResource = timeoutSeconds * 5
-        let session = URLSession(configuration: configuration)
-        progress?(model, 0, expected)
-        let task = session.dataTask(with: request) { data, response, error in
-            if let error {
-                box.result = .failure(error)
-            } else {
-                box.result = .success((data ?? Data(), (response as? HTTPURLResponse)?.statusCode ?? 0))
+        // curl writes a status code and at most a line of error: neither pipe fills.
+        let status = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        process.waitUntilExit()
+        switch process.terminationStatus {
+        case 0:
+            // file:// answers 000.
+            guard status == "200" || (status == "000" && url.isFileURL) else {
+                throw .http(url: url.absoluteString, status: Int(status) ?? 0)
             }
-            done.signal()
-        }
-        task.resume()
-        // The session's own timeouts end the task; this bound only guards against a stuck session.
-        guard done.wait(timeout: .now() + timeoutSeconds * 6) == .success else {
-            task.cancel()
-            throw .network(url: url.absoluteString, "no answer within \(Int(timeoutSeconds * 6)) s")
-        }
-        session.finishTasksAndInvalidate()
-        switch box.result! {
-        case .failure(let error):
-            throw .network(url: url.absoluteString, error.localizedDescription)
-        case let .success((data, status)):
-            guard status == 200 else { throw .http(url: url.absoluteString, status: status) }
-            progress?(model, data.count, expected)
-            guard data.count == expected else { throw .size(url: url.absoluteString, expected: expected, actual: data.count) }
-            return [UInt8](data)
+        case 127:
+            throw .network(url: url.absoluteString, "curl is not installed (Debian: apt-get install curl)")
+        default:
+            throw .network(url: url.absoluteString, message.isEmpty ? "curl exited with status \(process.terminationStatus)" : message)
         }
     }
 }
