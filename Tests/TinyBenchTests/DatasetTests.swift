@@ -58,6 +58,10 @@ struct DatasetTests {
         #expect(try error(.ad01, "n.bin,2,0,2560,256\n", ["n.bin": 102_400]).contains("stride"))
         #expect(try error(.kws01, "../x.bin,12,1\n", [:]).contains("bad file name"))
         #expect(try error(.kws01, "\n", [:]).contains("lists no samples"))
+        // Lines end in LF, CR LF or a lone CR: each counts once.
+        #expect(try error(.kws01, "a.bin,12,1\r\nb.bin,12,2\rc.bin,12,x\r\n", ["a.bin": 490, "b.bin": 490]).contains("y_labels.csv:3: label 'x'"))
+        #expect(try error(.kws01, "a.bin,12,1\r\r\nb.bin,12\n", ["a.bin": 490]).contains("y_labels.csv:3: expected 3 columns"))
+        #expect(try error(.kws01, "a.bin,12,3\r\n b.bin ,12,4\r\n", ["a.bin": 490, "b.bin": 490]) == "no error")
     }
 
     @Test func missingFolderOrLabels() {

@@ -26,7 +26,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private let write: @Sendable (String) -> Void
     private let now: @Sendable () -> ContinuousClock.Instant
     private let lock = NSLock()
-    private var phases = [String: Phase]()
+    private var phases = [Substring: Phase]()
     /// Whether a bar is on screen: a notice clears it first.
     private var barShown = false
 
@@ -57,7 +57,7 @@ public final class ProgressReporter: @unchecked Sendable {
         guard total > 0 else { return }
         lock.lock()
         defer { lock.unlock() }
-        let key = label.split(separator: " ").prefix(2).joined(separator: " ")
+        let key = Self.phase(of: label)
         let t = now()
         let tenth = done * 10 / total
         var phase = phases[key] ?? Phase(start: t, lastLine: t, lastTenth: -1)
@@ -94,6 +94,18 @@ public final class ProgressReporter: @unchecked Sendable {
         defer { lock.unlock() }
         if barShown { write("\n") }
         barShown = false
+    }
+
+    /// The phase a label names: its first two words (`kws01 accuracy`).
+    /// Called for every sample, so found on bytes, not by splitting words.
+    static func phase(of label: String) -> Substring {
+        var spaces = 0
+        let utf8 = label.utf8
+        for i in utf8.indices where utf8[i] == UInt8(ascii: " ") {
+            spaces += 1
+            if spaces == 2 { return label[..<i] }
+        }
+        return label[...]
     }
 
     /// `kws01 accuracy: 120/1000 done (12 %), 1 min 10 s elapsed, ETA 8 min 30 s`.
