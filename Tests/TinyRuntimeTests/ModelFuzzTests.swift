@@ -1,24 +1,13 @@
 import Foundation
 import Testing
 import TinyRuntime
+import TestSupport
 
 /// Mutated variants of the reference models must load and run, or throw
 /// ``ModelError``: never crash (a crash kills the test process, so finishing
 /// the loop is the proof) and never hang.
 @Suite(.enabled(if: SharedConformance.isAvailable, SharedConformance.skipReason))
 struct ModelFuzzTests {
-    /// SplitMix64: small, fast and deterministic across platforms.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// What happened to one variant.
     enum Outcome { case ran, rejectedAtLoad, rejectedAtPrepare }
 
@@ -60,7 +49,7 @@ struct ModelFuzzTests {
     }
 
     /// One mutated copy of `original`, by one of several strategies.
-    static func mutate(_ original: [UInt8], structural: [Int], rng: inout Generator) -> [UInt8] {
+    static func mutate(_ original: [UInt8], structural: [Int], rng: inout SeededGenerator) -> [UInt8] {
         var b = original
         switch rng.next() % 8 {
         case 0:  // random byte flips anywhere
@@ -105,7 +94,7 @@ struct ModelFuzzTests {
     func mutatedModelsLoadAndRunOrThrow(model name: String) throws {
         let original = try SharedConformance.file(name, "model.tflite")
         let structural = Self.structuralOffsets(original)
-        var rng = Generator(state: UInt64(name.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
+        var rng = SeededGenerator(seed: UInt64(name.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
         // 2,600 per model: 10,400 variants over the four models.
         let variants = 2600
         var counts = [Outcome: Int]()

@@ -203,7 +203,7 @@ struct ModelStatisticsTests {
     func mutatedModelsNeverTrap(model name: String) throws {
         let original = try SharedConformance.file(name, "model.tflite")
         let structural = ModelFuzzTests.structuralOffsets(original)
-        var rng = ModelFuzzTests.Generator(state: 0x5717_1571 &+ UInt64(name.utf8.count))
+        var rng = SeededGenerator(seed: 0x5717_1571 &+ UInt64(name.utf8.count))
         var loaded = 0
         for _ in 0..<1000 {
             guard let model = try? Model(bytes: ModelFuzzTests.mutate(original, structural: structural, rng: &rng)) else { continue }

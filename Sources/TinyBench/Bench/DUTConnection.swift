@@ -50,9 +50,11 @@ public struct DUTConnection {
                              device: described ?? .board(on: port), model: model, monitor: monitor)
     }
 
-    /// What a session on `dataset` records about this DUT.
-    public func manifest(for benchmark: Benchmark, dataset: Dataset) throws -> SessionManifest {
-        var manifest = try SessionManifest(benchmark: benchmark, dataset: dataset, port: port, baud: baud, device: device, model: model)
+    /// What a session on `dataset` records about this DUT (`datasetSHA256`:
+    /// the dataset's checksum when already computed).
+    public func manifest(for benchmark: Benchmark, dataset: Dataset, datasetSHA256: String? = nil) throws -> SessionManifest {
+        var manifest = try SessionManifest(benchmark: benchmark, dataset: dataset, datasetSHA256: datasetSHA256,
+                                           port: port, baud: baud, device: device, model: model)
         manifest.interfaceBoard = interfaceBoard
         manifest.monitor = monitor?.identity
         manifest.monitorSettings = monitor?.settings

@@ -64,7 +64,7 @@ public struct Dataset: Sendable {
                 throw bad("expected \(expectedColumns) columns (file,classes,label\(expectedColumns == 5 ? ",window_bytes,stride_bytes" : "")), found \(columns.count)")
             }
             let file = columns[0]
-            guard !file.isEmpty, !file.contains("/"), file != "..", file != "." else { throw bad("bad file name '\(file)'") }
+            guard !file.isEmpty, !file.utf8.contains(UInt8(ascii: "/")), file != "..", file != "." else { throw bad("bad file name '\(file)'") }
             guard let classes = Int(columns[1]), classes == benchmark.classes else {
                 throw bad("class count '\(columns[1])' is not \(benchmark.classes) as \(benchmark.id) requires")
             }
@@ -98,12 +98,13 @@ public struct Dataset: Sendable {
     }
 
     /// `text` without the spaces and tabs around it; as it is (without
-    /// Foundation's trimming, the slow part of reading a long labels file) when it has none.
+    /// Foundation's trimming, the slow part of reading a long labels file)
+    /// when it starts and ends with an ASCII byte that is not one.
     private static func trimmed(_ text: Substring) -> String {
-        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return "" }
-        let whitespaces = CharacterSet.whitespaces
-        if whitespaces.contains(first) || whitespaces.contains(last) { return text.trimmingCharacters(in: whitespaces) }
-        return String(text)
+        guard let first = text.utf8.first, let last = text.utf8.last else { return "" }
+        func plain(_ byte: UInt8) -> Bool { byte < 0x80 && byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") }
+        if plain(first) && plain(last) { return String(text) }
+        return text.trimmingCharacters(in: .whitespaces)
     }
 
     /// The bytes of entry `index`, re-checked (the file may change during a long run).

@@ -283,12 +283,16 @@ public final class DUTClient {
     /// What a DUT prints right after the port opens (a boot banner, if any),
     /// read until it has been quiet for `quiet`, and for at most `limit`
     /// (a DUT that never stops talking is dealt with by the commands' resynchronisation).
+    /// An in-process DUT prints nothing unasked once its banner is read, so
+    /// there is no quiet to wait for.
     public static func bootBanner(_ transport: any Transport, quiet: Duration = .milliseconds(200),
                                   limit: Duration = .seconds(2)) -> [String] {
         var reader = LineReader()
         var lines = [String]()
         let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline, let bytes = try? transport.read(timeout: quiet), !bytes.isEmpty {
+        let inProcess = transport as? any InProcessExchange
+        while ContinuousClock.now < deadline, inProcess.map(\.hasUnreadOutput) ?? true,
+              let bytes = try? transport.read(timeout: quiet), !bytes.isEmpty {
             lines += reader.feed(bytes)
         }
         return lines

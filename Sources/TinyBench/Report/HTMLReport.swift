@@ -33,7 +33,7 @@ public struct HTMLReport {
     public func html() throws -> String {
         let summary = try folder.summary()
         var body = "<header><h1>TinyBench session</h1><p class=\"path\">\(SVG.escape(folder.url.path))</p>\n"
-        body += "<p>\(SVG.escape(summary.tool)); generated \(SVG.escape(ISO8601DateFormatter().string(from: Date())))</p></header>\n"
+        body += "<p>\(SVG.escape(summary.tool)); generated \(SVG.escape(Date.now.formatted(.iso8601)))</p></header>\n"
         let streaming = folder.streamingResultFolders
         body += "<nav><ul>" + summary.rows.map { "<li><a href=\"#bench-\($0.benchmark)\">\($0.benchmark)</a></li>" }.joined()
             + (streaming.isEmpty ? "" : "<li><a href=\"#bench-sww01\">sww01</a></li>") + "</ul></nav>\n"
@@ -64,7 +64,7 @@ public struct HTMLReport {
             s += "<figcaption>Throughput of each window (\(r.windows.map { String($0.inferences) }.joined(separator: ", ")) inferences); the dashed line is the median, the score.\(label(r.manifest.device))</figcaption></figure>\n"
             s += "<figure>\(ReportCharts.latency(id: "latency-\(id)", r.windows))<figcaption>Latency per inference in each window (window time / inferences); the dashed line is the median.</figcaption></figure>\n"
         }
-        if let data = read(benchmark, .accuracy), let r = try? decoder.decode(AccuracyPage.self, from: data) {
+        if let data = read(benchmark, .accuracy), let r = try? decoder.decode(AccuracyPage.self, from: accuracyPage(benchmark, data)) {
             s += "<h3>Accuracy</h3>\n" + accuracy(benchmark, r)
         }
         if let data = read(benchmark, .energy), let r = try? decoder.decode(EnergyReport.self, from: data) {
@@ -104,6 +104,13 @@ public struct HTMLReport {
         var samples: [Sample]
         var auc: Double?
         var classification: ClassificationReport?
+    }
+
+    /// What of an accuracy results.json the page decodes: a classifier's
+    /// section shows its confusion matrix, which needs none of the samples.
+    private func accuracyPage(_ benchmark: Benchmark, _ data: Data) -> Data {
+        guard case .top1 = benchmark.metric else { return data }
+        return TopLevelArray.emptied("samples", in: data) ?? data
     }
 
     private func accuracy(_ benchmark: Benchmark, _ r: AccuracyPage) -> String {

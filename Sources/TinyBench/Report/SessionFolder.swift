@@ -96,7 +96,8 @@ public struct SessionFolder {
                 (result.throughput, result.latencyMilliseconds, result.compliant) = (r.medianThroughput, r.latencyMilliseconds, r.compliant)
                 return (result, r.manifest, r.interrupted == true)
             case .accuracy:
-                let r = try decoder.decode(AccuracyHeadline.self, from: data)
+                // The samples are most of the file and the headline needs none of them.
+                let r = try decoder.decode(AccuracyHeadline.self, from: TopLevelArray.emptied("samples", in: data) ?? data)
                 result.top1 = r.top1
                 result.auc = r.auc
                 switch benchmark.metric {

@@ -68,17 +68,18 @@ public struct SessionManifest: Sendable, Codable {
     public var monitor: MonitorIdentity?
     public var monitorSettings: MonitorSettings?
 
-    /// The manifest of `benchmark` on `dataset` (its checksum is computed here)
-    /// reached at `port`; `model` is the model the DUT runs, when known.
-    public init(benchmark: Benchmark, dataset: Dataset, port: String, baud: Int?, device: DeviceDescription,
-                model: ModelFile?) throws {
+    /// The manifest of `benchmark` on `dataset` reached at `port`; `model` is
+    /// the model the DUT runs, when known. The dataset's checksum is computed
+    /// here unless given (several DUTs sharing one dataset read it once).
+    public init(benchmark: Benchmark, dataset: Dataset, datasetSHA256: String? = nil, port: String, baud: Int?,
+                device: DeviceDescription, model: ModelFile?) throws {
         self.benchmark = benchmark.id
         self.port = port
         self.baud = baud
         self.device = device
         emulated = device.timing.isModelled
         datasetPath = dataset.directory.deletingLastPathComponent().path
-        datasetSHA256 = try dataset.checksum()
+        self.datasetSHA256 = try datasetSHA256 ?? dataset.checksum()
         modelPath = model?.path
         modelSHA256 = model?.sha256
     }

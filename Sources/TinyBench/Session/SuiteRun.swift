@@ -164,7 +164,8 @@ public final class SuiteRun: @unchecked Sendable {
             if connectors.count == 1 && modes.contains(.accuracy) {
                 for _ in 1..<max(1, connectors[0].accuracyShards) { connections.append(try connectors[0].connect(benchmark)) }
             }
-            let manifests = try connections.map { try $0.manifest(for: benchmark, dataset: data) }
+            let checksum = try data.checksum()
+            let manifests = try connections.map { try $0.manifest(for: benchmark, dataset: data, datasetSHA256: checksum) }
             row.describe(manifests)
             let sessions = zip(connections, manifests).map { connection, manifest in
                 var settings = settings
