@@ -45,7 +45,7 @@ let package = Package(
             // The Swift runtime and Foundation linked in: the tool starts in
             // about half the time (no shared libraries to find and bind), and
             // runs where no Swift toolchain is installed.
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lFoundationEssentials", "-lFoundationInternationalization", "-lswiftSynchronization"], .when(platforms: [.linux]))]
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xclang-linker", "-no-pie", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lFoundationEssentials", "-lFoundationInternationalization", "-lswiftSynchronization"], .when(platforms: [.linux]))]
         ),
         // The synthetic demo-data generator (Tools/demodata): not part of the product.
         .target(name: "DemoData", dependencies: ["TinyBench", "TinyRuntime", "TinyBenchEmulators"], path: "Tools/demodata/Sources/DemoData"),

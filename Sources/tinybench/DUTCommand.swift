@@ -16,6 +16,7 @@ struct DUTCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Check that a DUT speaks the protocol as the MLCommons runner and TinyBench use it; exit status 1 when a point fails.",
             discussion: """
                 Exercises the DUT the way both tools drive it and prints each point with pass or \

@@ -17,6 +17,7 @@ struct DatasetCommand: ParsableCommand {
 
     struct Prepare: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "prepare",
             abstract: "Convert public raw data (Speech Commands, VWW/COCO images, ToyADMOS, CIFAR-10, the runner's sww streams) to <out>/<benchmark>/.",
             discussion: """
                 See Docs/datasets.md, "Preparing the real datasets", for each source layout and conversion.

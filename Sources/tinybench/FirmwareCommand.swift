@@ -17,6 +17,7 @@ struct FirmwareCommand: ParsableCommand {
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "generate",
             abstract: "Write <out>/model.c: the model's weights and prepared layers for Firmware/runtime.",
             discussion: """
                 Then build with `make -C Firmware` (Docs/firmware.md).
@@ -46,6 +47,7 @@ struct FirmwareCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Run golden cases (NNN.in/NNN.out) on a DUT through the protocol and compare its tb-raw output byte for byte.",
             discussion: """
                 Examples:

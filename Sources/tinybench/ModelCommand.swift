@@ -19,6 +19,7 @@ struct ModelCommand: ParsableCommand {
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inspect",
             abstract: "Operators, shapes, MACs, weights and arena size of a model.",
             discussion: """
                 Examples:
@@ -38,6 +39,7 @@ struct ModelCommand: ParsableCommand {
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run one inference: raw input tensor bytes in, raw output tensor bytes out.",
             discussion: """
                 The input file holds the raw bytes of the input tensor (row-major, in the tensor's own \
@@ -69,6 +71,7 @@ struct ModelCommand: ParsableCommand {
 
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "bench",
             abstract: "Host time per inference of TinyRuntime on this machine (not microcontroller time).",
             discussion: """
                 Times Interpreter.invoke() on one thread with a monotonic clock, after untimed warm-up \

@@ -16,6 +16,7 @@ struct ModelsCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Print the reference model catalogue (benchmark, MD5, bytes, path).",
             discussion: """
                 Examples:
@@ -30,6 +31,7 @@ struct ModelsCommand: ParsableCommand {
 
     struct Fetch: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "fetch",
             abstract: "Download the reference models to <dest>/<benchmark>.tflite and verify their MD5.",
             discussion: """
                 A file already there with the right MD5 is kept. A download with a wrong size or MD5 is not saved.

@@ -108,12 +108,18 @@ func runSuite(_ suite: SuiteRun, output: OutputOptions, history: HistoryOptions)
     let summary = try suite.run()
     output.summarize(summary)
     if !summary.rows.allSatisfy({ $0.folders.isEmpty }) {
-        do {
-            output.inform("report: \(try HTMLReport.withModelledLayers(SessionFolder(url: suite.output)).write().path)")
-        } catch {
-            Console.error("warning: report.html not written: \(error)\n")
-        }
-        history.record(suite.output, say: output.inform)
+        // The page and the history entry only read the session: made side by side.
+        var reportLine: String?, historyLine: String?
+        runConcurrently([{
+            do {
+                reportLine = "report: \(try HTMLReport.withModelledLayers(SessionFolder(url: suite.output)).write().path)"
+            } catch {
+                Console.error("warning: report.html not written: \(error)\n")
+            }
+        }, {
+            history.record(suite.output) { historyLine = $0 }
+        }])
+        [reportLine, historyLine].compactMap { $0 }.forEach(output.inform)
     }
     if let signal = interruption.signal { throw ExitCode(Interruption.exitStatus(signal)) }
     let failed = summary.rows.filter { $0.error != nil }

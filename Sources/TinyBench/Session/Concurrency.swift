@@ -4,7 +4,7 @@ import Foundation
 /// body runs on the calling thread, so a single body costs no thread. The
 /// bodies block on their DUT's link, which is why they get threads rather
 /// than tasks of the cooperative pool.
-func runConcurrently(_ bodies: [() -> Void]) {
+public func runConcurrently(_ bodies: [() -> Void]) {
     guard let first = bodies.first else { return }
     let group = DispatchGroup()
     for body in bodies.dropFirst() {
@@ -24,4 +24,20 @@ func runConcurrently(_ bodies: [() -> Void]) {
 struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+/// `body(0)`, `body(1)`, … each on its own thread (``runConcurrently(_:)``),
+/// their outcomes in index order.
+func concurrentResults<T>(_ count: Int, _ body: @escaping (Int) throws -> T) -> [Result<T, any Error>] {
+    let lock = NSLock()
+    var outcomes = [Result<T, any Error>?](repeating: nil, count: count)
+    runConcurrently((0..<count).map { k in
+        {
+            let outcome = Result { try body(k) }
+            lock.lock()
+            outcomes[k] = outcome
+            lock.unlock()
+        }
+    })
+    return outcomes.compactMap { $0 }
 }

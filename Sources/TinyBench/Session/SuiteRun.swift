@@ -158,11 +158,16 @@ public final class SuiteRun: @unchecked Sendable {
                                    layout: request.layouts[benchmark.id] ?? DatasetLayout())
             var connections = [DUTConnection]()
             defer { connections.forEach { $0.close() } }
-            for connector in connectors { connections.append(try connector.connect(benchmark)) }
-            // One DUT that can be opened several times (the in-process
-            // emulator) shares its accuracy run across the copies.
-            if connectors.count == 1 && modes.contains(.accuracy) {
-                for _ in 1..<max(1, connectors[0].accuracyShards) { connections.append(try connectors[0].connect(benchmark)) }
+            if connectors.count == 1 {
+                // One DUT that can be opened several times (the in-process
+                // emulator) shares its accuracy run across the copies, each
+                // loading and preparing its own interpreter: side by side.
+                let copies = modes.contains(.accuracy) ? max(1, connectors[0].accuracyShards) : 1
+                let opened = concurrentResults(copies) { _ in try connectors[0].connect(benchmark) }
+                connections = opened.compactMap { try? $0.get() }
+                for outcome in opened { _ = try outcome.get() }
+            } else {
+                for connector in connectors { connections.append(try connector.connect(benchmark)) }
             }
             let checksum = try data.checksum()
             let manifests = try connections.map { try $0.manifest(for: benchmark, dataset: data, datasetSHA256: checksum) }
