@@ -42,10 +42,19 @@ let package = Package(
                 "TinyBench", "TinyRuntime", "TinyBenchEmulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            // The Swift runtime and Foundation linked in: the tool starts in
-            // about half the time (no shared libraries to find and bind), and
-            // runs where no Swift toolchain is installed.
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xclang-linker", "-no-pie", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lFoundationEssentials", "-lFoundationInternationalization", "-lswiftSynchronization"], .when(platforms: [.linux]))]
+            // The Swift runtime and Foundation linked in, and no position-
+            // independent code to relocate at start (about 100,000 pointers):
+            // `tinybench` starts in about 5 ms instead of 11, which a short
+            // in-process accuracy run pays once (Docs/PERFORMANCE.md), and runs
+            // where no Swift toolchain is installed. Only this executable: the
+            // tests link dynamically (swift-testing has no static library).
+            // The modules are compiled against the shared libraries, so the
+            // static ones they pull in are named here, and lld resolves them
+            // in any order.
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xclang-linker", "-no-pie",
+                                           "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims",
+                                           "-lFoundationEssentials", "-lFoundationInternationalization", "-lswiftSynchronization"],
+                                          .when(platforms: [.linux]))]
         ),
         // The synthetic demo-data generator (Tools/demodata): not part of the product.
         .target(name: "DemoData", dependencies: ["TinyBench", "TinyRuntime", "TinyBenchEmulators"], path: "Tools/demodata/Sources/DemoData"),

@@ -114,8 +114,8 @@ public final class EmulatedInterfaceBoard: SerialDevice {
         guard let sdCard, let names = try? FileManager.default.contentsOfDirectory(atPath: sdCard.path) else { return [] }
         return names.filter { !$0.hasPrefix(".") }.sorted().map { name in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: sdCard.appendingPathComponent(name).path, isDirectory: &isDirectory)
-            return isDirectory.boolValue ? name + "/" : name
+            let exists = FileManager.default.fileExists(atPath: sdCard.appendingPathComponent(name).path, isDirectory: &isDirectory)
+            return exists && isDirectory.boolValue ? name + "/" : name
         }
     }
 
