@@ -90,7 +90,16 @@ final class BenchmarkIO {
             for (x, y) in zip(floats, values) { sum += (x - y) * (x - y) }
             return "m-results-[\(Self.threeDecimals(sum / Float(values.count)))]"
         }
-        return "m-results-[" + values.map(Self.threeDecimals).joined(separator: ",") + "]"
+        // Written as bytes into one line: a string per value, joined, cost
+        // more than the inference of a small model's output takes.
+        var line = Array("m-results-[".utf8)
+        line.reserveCapacity(line.count + values.count * 7 + 1)
+        for (k, value) in values.enumerated() {
+            if k > 0 { line.append(UInt8(ascii: ",")) }
+            ThreeDecimals.append(value, to: &line)
+        }
+        line.append(UInt8(ascii: "]"))
+        return String(decoding: line, as: UTF8.self)
     }
 
     /// `%0.3f` of the value (promoted to double, as printf's arguments are):
@@ -107,12 +116,31 @@ final class BenchmarkIO {
 /// digits. Values too large for that, infinities and NaN go to the C library.
 public enum ThreeDecimals {
     public static func text(_ x: Float) -> String {
+        var bytes = [UInt8]()
+        append(x, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// ``text(_:)``'s bytes appended to `out`.
+    public static func append(_ x: Float, to out: inout [UInt8]) {
         let thousandths = Double(x) * 1000
-        guard thousandths.isFinite, thousandths.magnitude < 0x1p62 else { return printf(x) }
-        let n = Int64(thousandths.magnitude.rounded(.toNearestOrEven))
-        let fraction = n % 1000
+        guard thousandths.isFinite, thousandths.magnitude < 0x1p62 else {
+            out += printf(x).utf8
+            return
+        }
+        let n = UInt64(thousandths.magnitude.rounded(.toNearestOrEven))
         // The sign of the value, also when it rounds to zero (printf's "-0.000").
-        return (x.sign == .minus ? "-" : "") + String(n / 1000) + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + String(fraction)
+        if x.sign == .minus { out.append(UInt8(ascii: "-")) }
+        appendDigits(n / 1000, to: &out)
+        let fraction = n % 1000
+        out += [UInt8(ascii: "."), UInt8(ascii: "0") + UInt8(fraction / 100),
+                UInt8(ascii: "0") + UInt8(fraction / 10 % 10), UInt8(ascii: "0") + UInt8(fraction % 10)]
+    }
+
+    /// The decimal digits of `n`, most significant first.
+    private static func appendDigits(_ n: UInt64, to out: inout [UInt8]) {
+        if n >= 10 { appendDigits(n / 10, to: &out) }
+        out.append(UInt8(ascii: "0") + UInt8(n % 10))
     }
 
     /// The C library's printf, as `String(format:)` calls it.

@@ -461,13 +461,20 @@ public final class DUTClient {
     }
 
     static func parseResults(_ lines: [String]) -> [Double]? {
-        guard let l = lines.last(where: { $0.hasPrefix("m-results-[") }) else { return nil }
-        let body = l.dropFirst("m-results-[".count).prefix { $0 != "]" }
-        if body.isEmpty { return [] }
-        // Split on the byte (splitting characters costs more); trimmed only
-        // when a number does not parse as it is (trimming is the slow part).
-        let values = body.utf8.split(separator: UInt8(ascii: ",")).map { Substring($0) }.map { Double($0) ?? Double($0.trimmingCharacters(in: .whitespaces)) }
-        return values.contains(nil) ? nil : values.map { $0! }
+        let prefix = "m-results-["
+        guard let l = lines.last(where: { $0.hasPrefix(prefix) }) else { return nil }
+        // On the bytes (walking characters costs more than the numbers);
+        // trimmed only when a number does not parse as it is (trimming is the slow part).
+        let utf8 = l.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: prefix.utf8.count)
+        let end = utf8[start...].firstIndex(of: UInt8(ascii: "]")) ?? utf8.endIndex
+        var values = [Double]()
+        for field in utf8[start..<end].split(separator: UInt8(ascii: ",")) {
+            let text = Substring(field)
+            guard let value = Double(text) ?? Double(text.trimmingCharacters(in: .whitespaces)) else { return nil }
+            values.append(value)
+        }
+        return values
     }
 
     private static let hexDigits = (0..<256).map { String(format: "%02x", $0) }
